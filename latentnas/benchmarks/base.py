@@ -1,0 +1,124 @@
+"""Tabular benchmarks: every architecture of a space looked up, not trained.
+
+A benchmark is keyed by the space's canonical key, so isomorphic encodings read the same row. Best-possible values,
+top-fraction thresholds and regret all come from the table itself.
+"""
+
+from __future__ import annotations
+
+import math
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+from latentnas.errors import UnknownNameError
+from latentnas.spaces import SearchSpace
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """The result of evaluating one architecture.
+
+    Args:
+        valid: Validation accuracy in percent: the objective, maximized.
+        test: Test accuracy in percent, reported, never optimized (``None`` where unknown).
+        cost_seconds: What the evaluation cost or would have cost (training time recorded by a table), if known.
+        extras: Other figures stored on the trial (``params``, ``latency``, ...).
+    """
+
+    valid: float
+    test: float | None = None
+    cost_seconds: float | None = None
+    extras: Mapping[str, float] = field(default_factory=dict)
+
+    def user_attrs(self) -> dict[str, Any]:
+        attrs: dict[str, Any] = {"valid": self.valid}
+        if self.test is not None:
+            attrs["test"] = self.test
+        if self.cost_seconds is not None:
+            attrs["cost_seconds"] = self.cost_seconds
+        attrs.update(self.extras)
+        return attrs
+
+
+class TabularBenchmark(ABC):
+    """A table of evaluations of a finite space, one per canonical architecture, for several datasets."""
+
+    #: Registry name, e.g. ``"nasbench201"``.
+    name: str
+    #: Name of the space the table covers.
+    space_name: str
+    #: Datasets the table has, in a fixed order.
+    datasets: tuple[str, ...]
+    #: Fidelities besides the default (``None``), e.g. ``("12ep",)``.
+    fidelities: tuple[str, ...] = ()
+
+    def check_dataset(self, dataset: str) -> str:
+        if dataset not in self.datasets:
+            raise UnknownNameError(
+                f"unknown dataset '{dataset}' for benchmark '{self.name}'; choices: {', '.join(self.datasets)}"
+            )
+        return dataset
+
+    def check_fidelity(self, fidelity: str | None) -> str | None:
+        if fidelity is not None and fidelity not in self.fidelities:
+            choices = ", ".join(self.fidelities) or "none"
+            raise UnknownNameError(f"unknown fidelity '{fidelity}' for benchmark '{self.name}'; choices: {choices}")
+        return fidelity
+
+    @abstractmethod
+    def space(self, dataset: str) -> SearchSpace[Any]:
+        """The space searched on ``dataset`` (some datasets use a restricted vocabulary)."""
+
+    @abstractmethod
+    def records(self, dataset: str, fidelity: str | None = None) -> Mapping[str, Evaluation]:
+        """Every row for ``dataset``, keyed by the space's canonical key (loaded once, then cached)."""
+
+    def query(self, arch: Any, dataset: str, *, fidelity: str | None = None) -> Evaluation:
+        """The table's evaluation of ``arch`` (any encoding of it) on ``dataset``."""
+        space = self.space(self.check_dataset(dataset))
+        space.validate(arch)
+        key = space.canonical_key(arch)
+        try:
+            return self.records(dataset, self.check_fidelity(fidelity))[key]
+        except KeyError:
+            raise UnknownNameError(
+                f"architecture {space.to_string(arch)} has no row in benchmark '{self.name}' ({dataset})"
+            ) from None
+
+    # ------------------------------------------------------------------------------------------- table statistics
+    def stats(self, dataset: str) -> TableStats:
+        return TableStats(self.records(self.check_dataset(dataset)))
+
+
+class TableStats:
+    """Figures derived from one table: the optimum, the top-fraction thresholds, regret."""
+
+    def __init__(self, records: Mapping[str, Evaluation]) -> None:
+        self._records = records
+
+    @cached_property
+    def sorted_valid(self) -> list[float]:
+        return sorted((e.valid for e in self._records.values()), reverse=True)
+
+    @cached_property
+    def best(self) -> Evaluation:
+        """The row with the best validation accuracy (its test accuracy is the figure a perfect search reports)."""
+        return max(self._records.values(), key=lambda e: e.valid)
+
+    @cached_property
+    def best_test(self) -> float:
+        """The best test accuracy in the table (an oracle that peeks at test data)."""
+        return max(e.test for e in self._records.values() if e.test is not None)
+
+    def top_threshold(self, fraction: float) -> float:
+        """The validation accuracy an architecture needs to be in the top ``fraction`` of canonical rows."""
+        if not 0 < fraction <= 1:
+            raise ValueError(f"fraction must be in (0, 1], got {fraction}")
+        k = max(1, math.ceil(fraction * len(self.sorted_valid)))
+        return self.sorted_valid[k - 1]
+
+    def __len__(self) -> int:
+        return len(self._records)

@@ -1,0 +1,31 @@
+"""The one exception family of latentnas.
+
+Every error a user can cause by bad input is a :class:`LatentNASError`; the CLI prints its message on one line and
+exits with status 2.
+"""
+
+from __future__ import annotations
+
+
+class LatentNASError(Exception):
+    """Base class of every error latentnas raises on bad input or bad state."""
+
+
+class UnknownNameError(LatentNASError, ValueError):
+    """A registry lookup (space, benchmark, dataset, sampler, op, ...) named something that does not exist."""
+
+
+class InvalidArchitectureError(LatentNASError, ValueError):
+    """An architecture (or its string form) is not a member of its search space."""
+
+
+class CheckpointError(LatentNASError):
+    """A checkpoint is missing, altered, truncated, unsafe, or belongs to another space or vocabulary."""
+
+
+class StorageError(LatentNASError):
+    """An Optuna storage URL cannot be opened or a study cannot be created or loaded."""
+
+
+class EvaluationError(LatentNASError):
+    """Evaluating one architecture failed (NaN loss, out of memory, ...); the trial is marked FAIL."""

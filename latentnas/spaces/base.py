@@ -1,0 +1,202 @@
+"""The SearchSpace interface: the single source of truth about a space's architectures.
+
+A space owns its op vocabulary, validity, canonical form, sampling, mutation, enumeration (finite spaces), the mapping
+to and from Optuna params and strings, and the conversion to and from the graph form encoders see.
+
+The graph form is the same for every space: a DAG of exactly ``graph_spec.num_nodes`` nodes in topological order,
+node ``0`` the input and node ``num_nodes - 1`` the output, each node labelled by one token of
+``graph_spec.node_types`` (ops plus special tokens such as ``input``, ``output`` or ``none`` for padding), edges only
+from lower to higher index. Decoders produce logits over that form; :meth:`SearchSpace.from_logits` turns any logits
+into the most likely *valid* architecture (constrained decoding or repair, never an exception).
+"""
+
+from __future__ import annotations
+
+import random
+from abc import ABC, abstractmethod
+from collections.abc import Hashable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+import torch
+from optuna.distributions import BaseDistribution, CategoricalDistribution
+from torch_geometric.data import Data
+
+from latentnas.errors import InvalidArchitectureError
+
+A = TypeVar("A", bound=Hashable)
+
+Seed = int | random.Random | None
+
+
+def as_rng(seed: Seed) -> random.Random:
+    """Returns a :class:`random.Random` for ``seed`` (an int, ``None`` or an existing generator, used as is)."""
+    if isinstance(seed, random.Random):
+        return seed
+    return random.Random(seed)
+
+
+@dataclass(frozen=True)
+class GraphSpec:
+    """The fixed shape of a space's graph form.
+
+    Args:
+        num_nodes: Number of nodes of every graph (padded where an architecture has fewer).
+        node_types: The node vocabulary, one token per one-hot column.
+    """
+
+    num_nodes: int
+    node_types: tuple[str, ...]
+
+    def __post_init__(self) -> None:
+        if self.num_nodes < 2:
+            raise ValueError(f"num_nodes must be at least 2, got {self.num_nodes}")
+        if len(set(self.node_types)) != len(self.node_types):
+            raise ValueError(f"node_types must be distinct, got {self.node_types}")
+
+    @property
+    def num_types(self) -> int:
+        return len(self.node_types)
+
+
+class SearchSpace(ABC, Generic[A]):
+    """A search space of architectures of type ``A`` (a frozen, hashable value).
+
+    Subclasses set ``name`` and ``ops`` and implement the abstract methods. Architectures are values: two equal
+    objects are the same encoding; two isomorphic encodings share one :meth:`canonical_key`.
+    """
+
+    #: Registry name, e.g. ``"nasbench201"``.
+    name: str
+    #: The op vocabulary (without special graph tokens).
+    ops: tuple[str, ...]
+
+    # ----------------------------------------------------------------------------------------------- membership
+    @abstractmethod
+    def validate(self, arch: A) -> None:
+        """Raises :class:`InvalidArchitectureError` naming what is wrong if ``arch`` is not in the space."""
+
+    def is_valid(self, arch: A) -> bool:
+        try:
+            self.validate(arch)
+        except InvalidArchitectureError:
+            return False
+        return True
+
+    @abstractmethod
+    def canonical_key(self, arch: A) -> str:
+        """A string shared by exactly the encodings that are isomorphic to ``arch`` (and so perform the same)."""
+
+    def canonicalize(self, arch: A) -> A:
+        """One representative encoding of ``arch``'s isomorphism class (default: ``arch`` itself)."""
+        return arch
+
+    # ----------------------------------------------------------------------------------------------- strings
+    @abstractmethod
+    def to_string(self, arch: A) -> str:
+        """The architecture in its benchmark's own string format."""
+
+    @abstractmethod
+    def from_string(self, text: str) -> A:
+        """Parses and validates :meth:`to_string`'s format; raises :class:`InvalidArchitectureError`."""
+
+    # ----------------------------------------------------------------------------------------------- sampling
+    @abstractmethod
+    def sample(self, seed: Seed = None) -> A:
+        """A uniformly random valid architecture (uniform over encodings)."""
+
+    @abstractmethod
+    def neighbours(self, arch: A) -> list[A]:
+        """All valid architectures one edit away (one op or one edge changed), none isomorphic to ``arch``."""
+
+    def mutate(self, arch: A, seed: Seed = None) -> A:
+        """A random neighbour of ``arch`` (one edit away, not isomorphic to it)."""
+        rng = as_rng(seed)
+        choices = self.neighbours(arch)
+        if not choices:
+            raise InvalidArchitectureError(f"{self.to_string(arch)} has no neighbours in {self.name}")
+        return rng.choice(choices)
+
+    @property
+    def is_finite(self) -> bool:
+        """Whether :meth:`enumerate` is available."""
+        return False
+
+    def enumerate(self) -> Iterator[A]:
+        """Every encoding of a finite space, in a fixed order."""
+        raise NotImplementedError(f"space '{self.name}' is too large to enumerate")
+
+    def size(self) -> int | None:
+        """Number of encodings of a finite space, ``None`` otherwise."""
+        return None
+
+    # ----------------------------------------------------------------------------------------------- Optuna
+    @abstractmethod
+    def distributions(self) -> dict[str, BaseDistribution]:
+        """The Optuna search space: one human-readable categorical param per architectural choice."""
+
+    @abstractmethod
+    def to_params(self, arch: A) -> dict[str, Any]:
+        """The Optuna params of ``arch`` (keys and values as in :meth:`distributions`)."""
+
+    @abstractmethod
+    def from_params(self, params: Mapping[str, Any]) -> A:
+        """Inverse of :meth:`to_params`; raises :class:`InvalidArchitectureError` on an invalid combination."""
+
+    # ----------------------------------------------------------------------------------------------- graphs
+    @property
+    @abstractmethod
+    def graph_spec(self) -> GraphSpec:
+        """The fixed shape of the graph form (node count and node vocabulary)."""
+
+    @abstractmethod
+    def to_dense(self, arch: A) -> tuple[list[int], list[list[int]]]:
+        """The graph form as ``(node_types, adjacency)``.
+
+        Returns:
+            ``node_types``, a list of ``num_nodes`` indices into ``graph_spec.node_types``, and ``adjacency``, a
+            ``num_nodes x num_nodes`` 0/1 matrix, strictly upper triangular (edges go from lower to higher index).
+        """
+
+    @abstractmethod
+    def from_logits(self, type_logits: torch.Tensor, adj_logits: torch.Tensor) -> A:
+        """The most likely valid architecture under a decoder's logits (constrained decoding or repair).
+
+        Never raises for finite inputs: every point of a latent space must decode to a valid architecture.
+
+        Args:
+            type_logits: A ``num_nodes x num_types`` tensor of node-type logits.
+            adj_logits: A ``num_nodes x num_nodes`` tensor of edge logits (only the strict upper triangle is read).
+        """
+
+    def to_data(self, arch: A) -> Data:
+        """The graph form as a PyG ``Data``.
+
+        Returns:
+            ``Data`` with ``x`` (``num_nodes x num_types`` one-hot float), ``edge_index`` (``2 x E`` long),
+            ``node_type`` (``num_nodes`` long) and ``adj`` (``num_nodes x num_nodes`` float; PyG batching stacks it
+            to ``(B * num_nodes) x num_nodes``).
+        """
+        types, adj = self.to_dense(arch)
+        spec = self.graph_spec
+        node_type = torch.tensor(types, dtype=torch.long)
+        adj_t = torch.tensor(adj, dtype=torch.float32)
+        x = torch.nn.functional.one_hot(node_type, spec.num_types).to(torch.float32)
+        edge_index = adj_t.nonzero().t().contiguous()
+        return Data(x=x, edge_index=edge_index, node_type=node_type, adj=adj_t, num_nodes=spec.num_nodes)
+
+    # ----------------------------------------------------------------------------------------------- helpers
+    def check_op(self, op: str, *, where: str = "op", choices: Sequence[str] | None = None) -> str:
+        """Raises a clear error if ``op`` is not in ``choices`` (default: the space's ops)."""
+        allowed = tuple(self.ops if choices is None else choices)
+        if op not in allowed:
+            raise InvalidArchitectureError(
+                f"unknown {where} '{op}' in space '{self.name}'; choices: {', '.join(allowed)}"
+            )
+        return op
+
+    def categorical(self, choices: Sequence[Any]) -> CategoricalDistribution:
+        return CategoricalDistribution(tuple(choices))
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}()"
