@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 
 from latentnas.benchmarks.base import Evaluation, TableStats, TabularBenchmark
@@ -19,14 +20,17 @@ def get_benchmark(name: str) -> TabularBenchmark:
     return _cache[name]
 
 
-def _register_builtin() -> None:
-    from latentnas.benchmarks.nasbench201 import NasBench201Benchmark
-    from latentnas.benchmarks.nasbench_graph import NasBenchGraphBenchmark
+def _lazy(module: str, cls: str) -> Callable[[], TabularBenchmark]:
+    # Imported on first use: a benchmark module may import heavy table readers.
+    def factory() -> TabularBenchmark:
+        bench_cls: Callable[[], TabularBenchmark] = getattr(importlib.import_module(module), cls)
+        return bench_cls()
 
-    BENCHMARKS.register("nasbench-graph", NasBenchGraphBenchmark)
-    BENCHMARKS.register("nasbench201", NasBench201Benchmark)
+    factory.__name__ = cls
+    return factory
 
 
-_register_builtin()
+BENCHMARKS.register("nasbench-graph", _lazy("latentnas.benchmarks.nasbench_graph", "NasBenchGraphBenchmark"))
+BENCHMARKS.register("nasbench201", _lazy("latentnas.benchmarks.nasbench201", "NasBench201Benchmark"))
 
 __all__ = ["BENCHMARKS", "Evaluation", "TableStats", "TabularBenchmark", "get_benchmark"]

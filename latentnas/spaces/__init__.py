@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from typing import Any
 
@@ -16,18 +17,19 @@ def get_space(name: str, **kwargs: Any) -> SearchSpace[Any]:
     return SPACES.get(name)(**kwargs)
 
 
-def _register_builtin() -> None:
-    from latentnas.spaces.darts import DartsSpace
-    from latentnas.spaces.nasbench101 import NasBench101Space
-    from latentnas.spaces.nasbench201 import NasBench201Space
-    from latentnas.spaces.nasbench_graph import NasBenchGraphSpace
+def _lazy(module: str, cls: str) -> Callable[..., SearchSpace[Any]]:
+    # Imported on first use, so that importing one space does not import (or break on) the others.
+    def factory(**kwargs: Any) -> SearchSpace[Any]:
+        space_cls: Callable[..., SearchSpace[Any]] = getattr(importlib.import_module(module), cls)
+        return space_cls(**kwargs)
 
-    SPACES.register("nasbench-graph", NasBenchGraphSpace)
-    SPACES.register("nasbench201", NasBench201Space)
-    SPACES.register("nasbench101", NasBench101Space)
-    SPACES.register("darts", DartsSpace)
+    factory.__name__ = cls
+    return factory
 
 
-_register_builtin()
+SPACES.register("nasbench-graph", _lazy("latentnas.spaces.nasbench_graph", "NasBenchGraphSpace"))
+SPACES.register("nasbench201", _lazy("latentnas.spaces.nasbench201", "NasBench201Space"))
+SPACES.register("nasbench101", _lazy("latentnas.spaces.nasbench101", "NasBench101Space"))
+SPACES.register("darts", _lazy("latentnas.spaces.darts", "DartsSpace"))
 
 __all__ = ["SPACES", "GraphSpec", "SearchSpace", "as_rng", "get_space"]
