@@ -1,0 +1,20 @@
+"""Random search: uniform over the space's encodings, never repeating an architecture the study knows."""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+from latentnas.samplers.base import ArchitectureSampler, History
+
+
+class RandomArchitectureSampler(ArchitectureSampler):
+    """Samples architectures uniformly at random without replacement (by canonical key).
+
+    Args:
+        space: The space searched.
+        seed: Seed; the same seed gives the same trials.
+    """
+
+    def propose(self, history: History, rng: random.Random) -> Any:
+        return self.sample_new(history, rng)
