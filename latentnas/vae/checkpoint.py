@@ -1,0 +1,182 @@
+"""Saving and loading a trained VAE: a ``state_dict`` plus a JSON manifest beside it.
+
+``save_checkpoint("vae.pt", ...)`` writes ``vae.pt`` (``torch.save`` of the state dict) and ``vae.json``: the space's
+name, node vocabulary and node count, the encoder/decoder configs, the latent size, the package version, the
+training metrics and the sha256 of ``vae.pt``. :func:`load_checkpoint` checks all of it before trusting the weights.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import pickle
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from latentnas.errors import CheckpointError
+from latentnas.spaces.base import SearchSpace
+from latentnas.vae.model import GraphVAE, VAEConfig, build_vae
+
+FORMAT_VERSION = 1
+
+
+def manifest_path(path: str | Path) -> Path:
+    """The manifest beside a weights file: ``vae.pt`` -> ``vae.json``."""
+    return Path(path).with_suffix(".json")
+
+
+def package_version() -> str:
+    """``latentnas.__version__`` if set, else the installed distribution's version, else ``"unknown"``."""
+    try:
+        import latentnas
+
+        version = getattr(latentnas, "__version__", None)
+        if isinstance(version, str):
+            return version
+        return metadata.version("latentnas")
+    except (ImportError, metadata.PackageNotFoundError):
+        return "unknown"
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _jsonable(value: Any) -> Any:
+    # NaN/inf are not JSON; keep the manifest strict so other tools can read it.
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+def save_checkpoint(
+    path: str | Path,
+    vae: GraphVAE,
+    *,
+    space: SearchSpace[Any],
+    configs: VAEConfig,
+    metrics: dict[str, Any] | None = None,
+) -> Path:
+    """Writes ``vae``'s weights to ``path`` and its manifest beside it (same name, ``.json``).
+
+    Args:
+        path: The weights file to write (parent folders are created).
+        vae: The model to save.
+        space: The space it was trained on (its name and graph form go into the manifest).
+        configs: The encoder and decoder configs ``vae`` was built from.
+        metrics: Training metrics (JSON-serializable; non-finite floats are stored as ``null``).
+
+    Returns:
+        The manifest's path.
+    """
+    path = Path(path)
+    if path.suffix == ".json":
+        raise CheckpointError(f"checkpoint path {path} must not end in .json: the manifest is written beside it")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    state = {key: value.detach().cpu() for key, value in vae.state_dict().items()}
+    torch.save(state, path)
+    spec = space.graph_spec
+    manifest = {
+        "format": FORMAT_VERSION,
+        "space": space.name,
+        "node_types": list(spec.node_types),
+        "num_nodes": spec.num_nodes,
+        "ops": list(space.ops),
+        "latent_dim": configs.latent_dim,
+        "configs": configs.to_dict(),
+        "latentnas_version": package_version(),
+        "torch_version": torch.__version__,
+        "metrics": _jsonable(metrics or {}),
+        "weights": path.name,
+        "sha256": _sha256(path),
+    }
+    out = manifest_path(path)
+    out.write_text(json.dumps(manifest, indent=2, sort_keys=True, allow_nan=False) + "\n")
+    return out
+
+
+def read_manifest(path: str | Path) -> dict[str, Any]:
+    """The manifest of the checkpoint at ``path`` (the weights file), checked for the keys loading needs."""
+    path = Path(path)
+    man = manifest_path(path)
+    if not man.is_file():
+        raise CheckpointError(f"checkpoint {path}: manifest {man} is missing")
+    try:
+        manifest = json.loads(man.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        raise CheckpointError(f"checkpoint {path}: manifest {man} is not valid JSON ({err})") from err
+    missing = [key for key in ("space", "node_types", "num_nodes", "configs", "sha256") if key not in manifest]
+    if not isinstance(manifest, dict) or missing:
+        raise CheckpointError(f"checkpoint {path}: manifest {man} lacks {missing or 'an object'}")
+    return manifest
+
+
+def load_checkpoint(path: str | Path, *, space: SearchSpace[Any] | None = None) -> tuple[GraphVAE, dict[str, Any]]:
+    """Loads a checkpoint written by :func:`save_checkpoint`, in evaluation mode on the CPU.
+
+    Checks, in order: the manifest exists and parses; if ``space`` is given, the manifest's space name, node
+    vocabulary and node count equal the space's; the weights' sha256 equals the manifest's; the weights unpickle
+    with ``torch.load(weights_only=True)`` (tensors only, no code); the state dict fits the configured model.
+
+    Args:
+        path: The weights file.
+        space: The space the caller will use the VAE with.
+
+    Returns:
+        The VAE and its manifest.
+
+    Raises:
+        CheckpointError: Naming the file and what does not match.
+    """
+    path = Path(path)
+    manifest = read_manifest(path)
+    if space is not None:
+        spec = space.graph_spec
+        if manifest["space"] != space.name:
+            raise CheckpointError(
+                f"checkpoint {path} is for space '{manifest['space']}', not '{space.name}'"
+            )
+        if list(manifest["node_types"]) != list(spec.node_types) or manifest["num_nodes"] != spec.num_nodes:
+            raise CheckpointError(
+                f"checkpoint {path} has node vocabulary {manifest['node_types']} on {manifest['num_nodes']} nodes, "
+                f"but space '{space.name}' has {list(spec.node_types)} on {spec.num_nodes} nodes"
+            )
+    if not path.is_file():
+        raise CheckpointError(f"checkpoint {path}: weights file is missing")
+    digest = _sha256(path)
+    if digest != manifest["sha256"]:
+        raise CheckpointError(
+            f"checkpoint {path} is truncated or altered: sha256 {digest} differs from the manifest's {manifest['sha256']}"
+        )
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as err:
+        raise CheckpointError(
+            f"checkpoint {path} holds objects other than tensors (refused by weights_only loading): {err}"
+        ) from err
+    except (RuntimeError, EOFError, ValueError) as err:
+        raise CheckpointError(f"checkpoint {path} cannot be read as a state dict: {err}") from err
+    try:
+        configs = VAEConfig.from_dict(manifest["configs"])
+    except (KeyError, TypeError, ValueError) as err:
+        raise CheckpointError(f"checkpoint {path}: manifest configs are invalid ({err})") from err
+    if not isinstance(state, dict):
+        raise CheckpointError(f"checkpoint {path} holds a {type(state).__name__}, not a state dict")
+    vae = build_vae(configs)
+    try:
+        vae.load_state_dict(state)
+    except RuntimeError as err:
+        raise CheckpointError(f"checkpoint {path} does not fit its configs: {err}") from err
+    return vae.eval(), manifest
