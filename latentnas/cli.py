@@ -16,6 +16,8 @@ from typing import Any
 from latentnas.errors import LatentNASError
 
 EXIT_USAGE = 2
+ENCODERS = ("gin", "dag")
+DECODERS = ("oneshot", "sequential")
 
 
 def _table(rows: Sequence[Sequence[Any]], header: Sequence[str]) -> str:
@@ -106,12 +108,105 @@ def cmd_search(args: argparse.Namespace) -> dict[str, Any]:
     return out
 
 
-def _progress(total: int, *, disable: bool) -> Any:
+def cmd_pretrain(args: argparse.Namespace) -> dict[str, Any]:
+    import time
+
+    from latentnas.spaces import get_space
+    from latentnas.vae import save_checkpoint, train_vae
+    from latentnas.vae.dataset import pretraining_archs
+
+    space = get_space(args.space)
+    if args.encoder is not None and args.encoder not in ENCODERS:
+        raise LatentNASError(f"unknown encoder '{args.encoder}'; choices: {', '.join(ENCODERS)}")
+    if args.decoder is not None and args.decoder not in DECODERS:
+        raise LatentNASError(f"unknown decoder '{args.decoder}'; choices: {', '.join(DECODERS)}")
+    for name in ("latent_dim", "epochs", "samples"):
+        value = getattr(args, name)
+        if value is not None and value < 1:
+            raise LatentNASError(f"--{name.replace('_', '-')} must be positive, got {value}")
+    from pathlib import Path
+
+    out = Path(args.out or f"runs/checkpoints/{space.name}.pt")
+    if out.suffix != ".pt":
+        raise LatentNASError(f"--out must end in .pt (the manifest goes beside it as .json), got {out}")
+    if not args.force and (out.exists() or out.with_suffix(".json").exists()):
+        raise LatentNASError(f"--out {out} exists; pass --force to replace it")
+    start = time.perf_counter()
+    archs = pretraining_archs(space, samples=args.samples or 50_000, seed=args.seed)
+    bar = _progress(0, disable=args.json or args.quiet, unit="epoch", desc="pretraining")
+
+    def on_epoch(epoch: int, terms: dict[str, float]) -> None:
+        if bar is not None:
+            bar.update(1)
+            bar.set_postfix_str(f"loss {terms['loss']:.4f}")
+
+    trained = train_vae(space, archs, encoder=args.encoder, decoder=args.decoder, latent_dim=args.latent_dim,
+                        epochs=args.epochs, seed=args.seed, progress=on_epoch)
+    if bar is not None:
+        bar.close()
+    seconds = time.perf_counter() - start
+    metrics = {**trained.metrics, "seconds": seconds, "train_config": trained.train_config.to_dict(),
+               "seed": args.seed}
+    manifest = save_checkpoint(out, trained.vae, space=space, configs=trained.config, metrics=metrics)
+    result = _vae_metrics(trained.metrics)
+    result.update({"seconds": seconds, "checkpoint": str(out), "manifest": str(manifest), "space": space.name,
+                   "archs": len(archs)})
+    if not args.json:
+        print(_table([(k, result[k]) for k in result], ["", f"pretrained {space.name} encoder"]))
+    return result
+
+
+def cmd_encoder_info(args: argparse.Namespace) -> dict[str, Any]:
+    import time
+
+    from latentnas.errors import CheckpointError
+    from latentnas.spaces import get_space
+    from latentnas.vae import read_manifest
+    from latentnas.vae.checkpoint import load_checkpoint
+    from latentnas.vae.metrics import prior_metrics, reconstruction_accuracy
+    from latentnas.vae.dataset import pretraining_archs
+
+    manifest = read_manifest(args.path)
+    try:
+        space = get_space(manifest["space"])
+    except LatentNASError as err:
+        raise CheckpointError(f"checkpoint {args.path}: {err}") from None
+    vae, manifest = load_checkpoint(args.path, space=space)
+    start = time.perf_counter()
+    archs = pretraining_archs(space, samples=args.samples, seed=args.seed + 1)
+    import torch
+
+    keys = {space.canonical_key(a) for a in archs} if space.is_finite else set()
+    prior = prior_metrics(space, vae, train_keys=keys, num_samples=10_000,
+                          generator=torch.Generator().manual_seed(args.seed))
+    result = {"space": space.name, "latent_dim": manifest.get("latent_dim"), "configs": manifest.get("configs"),
+              "reconstruction_accuracy": reconstruction_accuracy(space, vae, archs), **prior._asdict(),
+              "measured_on": len(archs), "seconds": time.perf_counter() - start,
+              "trained_metrics": manifest.get("metrics", {})}
+    if not args.json:
+        print(_table([(k, result[k]) for k in ("space", "latent_dim", "reconstruction_accuracy", "validity",
+                                                "uniqueness", "novelty", "coverage", "measured_on", "seconds")],
+                     ["", str(args.path)]))
+    return result
+
+
+def _vae_metrics(metrics: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "reconstruction_accuracy": metrics.get("holdout_reconstruction") or metrics.get("train_reconstruction"),
+        "train_reconstruction": metrics.get("train_reconstruction"),
+        "validity": metrics.get("validity"),
+        "uniqueness": metrics.get("uniqueness"),
+        "novelty": metrics.get("novelty"),
+        "coverage": metrics.get("coverage"),
+    }
+
+
+def _progress(total: int, *, disable: bool, unit: str = "arch", desc: str = "unique architectures") -> Any:
     if disable:
         return None
     from tqdm import tqdm
 
-    return tqdm(total=total, unit="arch", desc="unique architectures", file=sys.stderr, leave=False)
+    return tqdm(total=total or None, unit=unit, desc=desc, file=sys.stderr, leave=False)
 
 
 # --------------------------------------------------------------------------------------------------- parser
@@ -142,6 +237,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--storage", default=None, help="Optuna storage URL (default: sqlite:///runs/latentnas.db)")
     p.add_argument("--study", default=None, help="study name; an existing study is resumed")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    p = add("pretrain", cmd_pretrain, "pretrain the graph VAE on a space, without labels, and save a checkpoint")
+    p.add_argument("--space", required=True, help="search space (see `latentnas spaces`)")
+    p.add_argument("--encoder", default=None, help="gin (as arch2vec) or dag (as D-VAE); default: the space's tuned one")
+    p.add_argument("--decoder", default=None, help="oneshot or sequential (as D-VAE); default: the space's tuned one")
+    p.add_argument("--latent-dim", type=int, default=None, help="latent size (default: the space's tuned one)")
+    p.add_argument("--epochs", type=int, default=None, help="default: the space's tuned number")
+    p.add_argument("--samples", type=int, default=None, help="architectures drawn from an infinite space")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--out", default=None,
+                   help="weights path (default runs/checkpoints/SPACE.pt); the manifest is written beside it (.json)")
+    p.add_argument("--force", action="store_true", help="replace an existing checkpoint at --out")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    p = add("encoder-info", cmd_encoder_info, "load a checkpoint and measure its metrics again")
+    p.add_argument("path", help="checkpoint weights file (.pt) with its manifest beside it")
+    p.add_argument("--samples", type=int, default=20_000, help="architectures drawn from an infinite space")
+    p.add_argument("--seed", type=int, default=0)
     return parser
 
 

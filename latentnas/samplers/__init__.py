@@ -26,10 +26,26 @@ def _tpe(space: SearchSpace[Any], *, seed: int | None = None, **kwargs: Any) -> 
     return optuna.samplers.TPESampler(seed=seed, **kwargs)
 
 
+def _latent_bo(space: SearchSpace[Any], *, seed: int | None = None, **kwargs: Any) -> optuna.samplers.BaseSampler:
+    """BoTorch GP + qLogNEI in the latent space of the space's pretrained encoder."""
+    from latentnas.samplers.latent_bo import LatentBOSampler  # botorch is imported only when used
+
+    return LatentBOSampler(space, seed=seed, **kwargs)
+
+
+def _latent_tpe(space: SearchSpace[Any], *, seed: int | None = None, **kwargs: Any) -> optuna.samplers.BaseSampler:
+    """Optuna's TPE over the latent coordinates of the space's pretrained encoder (as LSBO-NAS)."""
+    from latentnas.samplers.latent_tpe import LatentTPESampler
+
+    return LatentTPESampler(space, seed=seed, **kwargs)
+
+
 SAMPLERS.register("random", RandomArchitectureSampler)
 SAMPLERS.register("evolution", RegularizedEvolutionSampler)
 SAMPLERS.register("local-search", LocalSearchSampler)
 SAMPLERS.register("tpe", _tpe)
+SAMPLERS.register("latent-bo", _latent_bo)
+SAMPLERS.register("latent-tpe", _latent_tpe)
 
 
 def make_sampler(name: str, space: SearchSpace[Any], *, seed: int | None = None, **kwargs: Any) -> optuna.samplers.BaseSampler:

@@ -1,0 +1,198 @@
+"""Bayesian optimization in a graph VAE's latent space (BoTorch GP + qLogNoisyExpectedImprovement).
+
+As arch2vec and D-VAE search: architectures are embedded by a pretrained encoder (posterior means), a GP is fitted on
+(z, validation accuracy), and the acquisition is maximized; the maximizer is decoded to a valid architecture.
+
+The acquisition is maximized over candidates that are *architectures*, scored at their own encodings:
+(i) ``raw_samples`` random points of the search box, decoded; (ii) optionally ``num_restarts`` gradient-based
+maximizers of the acquisition over the box (BoTorch's ``optimize_acqf``), decoded; (iii) the neighbours of the
+``n_parents`` best architectures (the acquisition optimizer BANANAS and NASBOT use). Scoring decoded candidates at
+their own encoding, not at the point that produced them, keeps the GP honest about where they really lie; candidates
+the study knows (evaluated, failed or running) are never proposed.
+
+Trials still running (other workers, or several ``study.ask()`` before their ``tell``) enter as ``X_pending``, so a
+batch of ``q`` asks yields ``q`` different proposals. With ``trust_region=True`` the box shrinks around the incumbent
+as in TuRBO (Eriksson et al., 2019): halved after ``failure_tolerance`` proposals without improvement, doubled after
+``success_tolerance`` improvements in a row; the length is a function of the study's history, so resuming keeps it.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from pathlib import Path
+from typing import Any
+
+import torch
+from botorch.acquisition.logei import qLogNoisyExpectedImprovement
+from botorch.fit import fit_gpytorch_mll
+from botorch.models import SingleTaskGP
+from botorch.models.transforms.outcome import Standardize
+from botorch.optim import optimize_acqf
+from botorch.sampling import SobolQMCNormalSampler
+from gpytorch.mlls import ExactMarginalLogLikelihood
+from torch import Tensor
+
+from latentnas.samplers.base import History, Observation
+from latentnas.samplers.latent_base import LatentSampler
+from latentnas.spaces import SearchSpace
+from latentnas.vae import LatentSpace
+
+
+class LatentBOSampler(LatentSampler):
+    """GP-based Bayesian optimization over the latent space of a pretrained graph VAE.
+
+    Args:
+        space: The space searched.
+        latent: A :class:`~latentnas.vae.LatentSpace` of ``space``; built from ``checkpoint`` when ``None``.
+        checkpoint: Checkpoint path (default: the space's shipped checkpoint).
+        n_initial: Architectures decoded from prior samples before the GP is used.
+        raw_samples: Random points of the search box decoded as candidates per proposal.
+        num_restarts: Gradient-based acquisition maximizations per proposal (``0`` to skip; each costs time).
+        n_parents: Best architectures whose neighbours are candidates (``0`` to search the latent box only).
+        trust_region: Search a TuRBO-style box around the incumbent instead of the whole latent box.
+        max_train: Observations the exact GP is fitted on; beyond it, the best half plus a random rest (a subset GP,
+            so a proposal stays fast at thousands of observations).
+        mc_samples: Quasi-MC samples of the acquisition.
+        seed: Seed; the same seed gives the same trials.
+    """
+
+    def __init__(
+        self,
+        space: SearchSpace[Any],
+        *,
+        latent: LatentSpace | None = None,
+        checkpoint: str | Path | None = None,
+        n_initial: int = 10,
+        raw_samples: int = 256,
+        num_restarts: int = 0,
+        n_parents: int = 5,
+        trust_region: bool = False,
+        success_tolerance: int = 3,
+        failure_tolerance: int = 8,
+        max_train: int = 1000,
+        mc_samples: int = 64,
+        seed: int | None = None,
+    ) -> None:
+        for name, value in (("raw_samples", raw_samples), ("num_restarts", num_restarts), ("n_parents", n_parents)):
+            if value < 0:
+                raise ValueError(f"{name} must be non-negative, got {value}")
+        if raw_samples == num_restarts == n_parents == 0:
+            raise ValueError("raw_samples, num_restarts and n_parents are all 0: no candidates to choose from")
+        if max_train < 2:
+            raise ValueError(f"max_train must be at least 2, got {max_train}")
+        super().__init__(space, latent=latent, checkpoint=checkpoint, n_initial=n_initial, seed=seed)
+        self.raw_samples = raw_samples
+        self.num_restarts = num_restarts
+        self.n_parents = n_parents
+        self.trust_region = trust_region
+        self.success_tolerance = success_tolerance
+        self.failure_tolerance = failure_tolerance
+        self.max_train = max_train
+        self.mc_samples = mc_samples
+
+    # ------------------------------------------------------------------------------------------------ geometry
+    def to_unit(self, z: Tensor) -> Tensor:
+        """Maps latent points (``n x d``) into the unit cube of the latent box."""
+        low, high = self.latent.bounds.to(z)
+        return ((z - low) / (high - low)).clamp(0.0, 1.0)
+
+    def from_unit(self, x: Tensor) -> Tensor:
+        low, high = self.latent.bounds.to(x)
+        return low + x * (high - low)
+
+    def trust_length(self, history: History) -> float:
+        """TuRBO's side length (in the unit cube) after the study's sequence of observations."""
+        length, best, successes, failures = 0.8, -math.inf, 0, 0
+        for i, obs in enumerate(history.observations):
+            improved = obs.value > best
+            best = max(best, obs.value)
+            if i < self.n_initial:
+                continue
+            successes, failures = (successes + 1, 0) if improved else (0, failures + 1)
+            if successes >= self.success_tolerance:
+                length, successes = min(2 * length, 1.6), 0
+            elif failures >= self.failure_tolerance:
+                length, failures = length / 2, 0
+                if length < 2**-6:  # collapsed: restart with the initial length
+                    length = 0.8
+        return length
+
+    def search_box(self, history: History, incumbent: Tensor) -> Tensor:
+        """The ``2 x d`` box (unit cube coordinates) in which candidates are drawn."""
+        d = incumbent.numel()
+        if not self.trust_region:
+            return torch.stack([torch.zeros(d), torch.ones(d)]).to(incumbent)
+        half = self.trust_length(history) / 2
+        return torch.stack([(incumbent - half).clamp(0, 1), (incumbent + half).clamp(0, 1)])
+
+    # ------------------------------------------------------------------------------------------------ proposal
+    def training_set(self, history: History, rng: random.Random) -> list[Observation]:
+        if len(history.observations) <= self.max_train:
+            return history.observations
+        ranked = history.best()
+        keep = self.max_train // 2
+        return ranked[:keep] + rng.sample(ranked[keep:], self.max_train - keep)
+
+    def fit(self, train_X: Tensor, train_Y: Tensor, rng: random.Random) -> SingleTaskGP:
+        """Fits a GP (Matérn-5/2 ARD, BoTorch's defaults) on ``n x d`` inputs in the unit cube, ``n x 1`` outputs."""
+        model = SingleTaskGP(train_X, train_Y, outcome_transform=Standardize(m=1))
+        # NOTE: fitting may draw random restarts from torch's global generator; fork it so trials stay seeded and
+        # the caller's generator is untouched.
+        with torch.random.fork_rng():
+            torch.manual_seed(rng.getrandbits(62))
+            fit_gpytorch_mll(ExactMarginalLogLikelihood(model.likelihood, model))
+        return model
+
+    def propose(self, history: History, rng: random.Random) -> Any:
+        if len(history.observations) < self.n_initial:
+            return self.initial(history, rng)
+        return self.propose_scored(history, rng)[0]
+
+    def propose_scored(self, history: History, rng: random.Random) -> tuple[Any, float]:
+        """The proposal and its acquisition value (``-inf`` where it fell back to a random architecture)."""
+        train = self.training_set(history, rng)
+        train_X = self.to_unit(self.encode([o.arch for o in train]))
+        train_Y = torch.tensor([[o.value] for o in train], dtype=torch.float64)
+        model = self.fit(train_X, train_Y, rng)
+        X_pending = self.to_unit(self.encode(history.pending)) if history.pending else None
+        acqf = qLogNoisyExpectedImprovement(
+            model,
+            X_baseline=train_X,
+            X_pending=X_pending,
+            prune_baseline=True,
+            sampler=SobolQMCNormalSampler(torch.Size([self.mc_samples]), seed=rng.getrandbits(31)),
+        )
+        incumbent = train_X[int(train_Y.argmax())]
+        candidates = self.candidates(history, rng, acqf, self.search_box(history, incumbent))
+        if not candidates:
+            return self.sample_new(history, rng), -math.inf
+        X = self.to_unit(self.encode(candidates)).unsqueeze(1)
+        with torch.no_grad():
+            scores = torch.cat([acqf(chunk) for chunk in X.split(512)])
+        best = int(scores.argmax())
+        return candidates[best], float(scores[best])
+
+    def candidates(
+        self, history: History, rng: random.Random, acqf: qLogNoisyExpectedImprovement, box: Tensor
+    ) -> list[Any]:
+        """New architectures to score: decoded box points, decoded acquisition maximizers, incumbents' neighbours."""
+        gen = self.generator(rng)
+        points = [box[0] + (box[1] - box[0]) * torch.rand(self.raw_samples, box.size(1), generator=gen,
+                                                           dtype=box.dtype)]
+        if self.num_restarts:
+            with torch.random.fork_rng():
+                torch.manual_seed(rng.getrandbits(62))
+                X_opt, _ = optimize_acqf(acqf, bounds=box, q=1, num_restarts=self.num_restarts,
+                                         raw_samples=max(self.raw_samples, self.num_restarts),
+                                         options={"maxiter": 50})
+            points.append(X_opt.reshape(-1, box.size(1)))
+        found = self.decode_new(self.from_unit(torch.cat(points)), history)
+        keys = {self.space.canonical_key(a) for a in found}
+        for parent in history.best(self.n_parents):
+            for arch in self.space.neighbours(parent.arch):
+                key = self.space.canonical_key(arch)
+                if key not in history.known and key not in keys:
+                    keys.add(key)
+                    found.append(arch)
+        return found

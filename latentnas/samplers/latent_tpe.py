@@ -1,0 +1,86 @@
+"""TPE over the latent coordinates of a graph VAE (as LSBO-NAS does), decoding every proposal.
+
+Each proposal builds a throwaway in-memory Optuna study whose trials are the outer study's unique observations at
+their encodings (``z0`` ... ``z{d-1}``, each a float within the latent box), asks Optuna's TPE for a point, and
+decodes it. A point that decodes to a known architecture is told back with the value of that architecture, so TPE
+learns where the known regions are, and TPE is asked again (up to ``max_tries`` times, then a random architecture).
+"""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+from typing import Any
+
+import optuna
+from optuna.distributions import FloatDistribution
+from optuna.trial import create_trial
+
+from latentnas.samplers.base import History
+from latentnas.samplers.latent_base import LatentSampler
+from latentnas.spaces import SearchSpace
+from latentnas.vae import LatentSpace
+
+
+class LatentTPESampler(LatentSampler):
+    """Optuna's TPE in the latent space of a pretrained graph VAE.
+
+    Args:
+        space: The space searched.
+        latent: A :class:`~latentnas.vae.LatentSpace` of ``space``; built from ``checkpoint`` when ``None``.
+        checkpoint: Checkpoint path (default: the space's shipped checkpoint).
+        n_initial: Architectures decoded from prior samples before TPE is used.
+        multivariate: Use TPE's multivariate kernel over the latent coordinates (they are correlated).
+        max_tries: Points asked of TPE per proposal before falling back to a random new architecture.
+        seed: Seed; the same seed gives the same trials.
+    """
+
+    def __init__(
+        self,
+        space: SearchSpace[Any],
+        *,
+        latent: LatentSpace | None = None,
+        checkpoint: str | Path | None = None,
+        n_initial: int = 10,
+        multivariate: bool = True,
+        max_tries: int = 20,
+        seed: int | None = None,
+    ) -> None:
+        if max_tries < 1:
+            raise ValueError(f"max_tries must be positive, got {max_tries}")
+        super().__init__(space, latent=latent, checkpoint=checkpoint, n_initial=n_initial, seed=seed)
+        self.multivariate = multivariate
+        self.max_tries = max_tries
+        low, high = self.latent.bounds.tolist()
+        self._dists = {f"z{i}": FloatDistribution(lo, hi) for i, (lo, hi) in enumerate(zip(low, high))}
+
+    def propose(self, history: History, rng: random.Random) -> Any:
+        if len(history.observations) < self.n_initial:
+            return self.initial(history, rng)
+        inner = optuna.create_study(
+            direction="maximize",
+            sampler=optuna.samplers.TPESampler(
+                seed=rng.getrandbits(31), multivariate=self.multivariate, n_startup_trials=0
+            ),
+        )
+        z = self.encode([o.arch for o in history.observations])
+        values = {self.space.canonical_key(o.arch): o.value for o in history.observations}
+        inner.add_trials(
+            [create_trial(params=self._params(row), distributions=self._dists, value=o.value)
+             for row, o in zip(z.tolist(), history.observations)]
+        )
+        for _ in range(self.max_tries):
+            trial = inner.ask(self._dists)
+            point = self.latent.bounds.new_tensor([[trial.params[name] for name in self._dists]])
+            new = self.decode_new(point, history)
+            if new:
+                return new[0]
+            (arch,) = self.latent.decode(point)
+            inner.tell(trial, values.get(self.space.canonical_key(arch), min(values.values())))
+        return self.sample_new(history, rng)
+
+    def _params(self, row: list[float]) -> dict[str, float]:
+        params = {}
+        for (name, dist), value in zip(self._dists.items(), row):
+            params[name] = min(max(value, dist.low), dist.high)
+        return params
