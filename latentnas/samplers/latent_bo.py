@@ -134,14 +134,10 @@ class LatentBOSampler(LatentSampler):
         keep = self.max_train // 2
         return ranked[:keep] + rng.sample(ranked[keep:], self.max_train - keep)
 
-    def fit(self, train_X: Tensor, train_Y: Tensor, rng: random.Random) -> SingleTaskGP:
-        """Fits a GP (Matérn-5/2 ARD, BoTorch's defaults) on ``n x d`` inputs in the unit cube, ``n x 1`` outputs."""
+    def fit(self, train_X: Tensor, train_Y: Tensor) -> SingleTaskGP:
+        """Fits a GP (BoTorch's default SingleTaskGP) on ``n x d`` inputs in the unit cube and ``n x 1`` outputs."""
         model = SingleTaskGP(train_X, train_Y, outcome_transform=Standardize(m=1))
-        # NOTE: fitting may draw random restarts from torch's global generator; fork it so trials stay seeded and
-        # the caller's generator is untouched.
-        with torch.random.fork_rng():
-            torch.manual_seed(rng.getrandbits(62))
-            fit_gpytorch_mll(ExactMarginalLogLikelihood(model.likelihood, model))
+        fit_gpytorch_mll(ExactMarginalLogLikelihood(model.likelihood, model))
         return model
 
     def propose(self, history: History, rng: random.Random) -> Any:
@@ -151,10 +147,17 @@ class LatentBOSampler(LatentSampler):
 
     def propose_scored(self, history: History, rng: random.Random) -> tuple[Any, float]:
         """The proposal and its acquisition value (``-inf`` where it fell back to a random architecture)."""
+        # NOTE: GP fitting restarts and baseline pruning draw from torch's global generator; fork it, seeded from
+        # the trial's generator, so that trials are reproducible and the caller's stream is left untouched.
+        with torch.random.fork_rng():
+            torch.manual_seed(rng.getrandbits(62))
+            return self._propose_scored(history, rng)
+
+    def _propose_scored(self, history: History, rng: random.Random) -> tuple[Any, float]:
         train = self.training_set(history, rng)
         train_X = self.to_unit(self.encode([o.arch for o in train]))
         train_Y = torch.tensor([[o.value] for o in train], dtype=torch.float64)
-        model = self.fit(train_X, train_Y, rng)
+        model = self.fit(train_X, train_Y)
         X_pending = self.to_unit(self.encode(history.pending)) if history.pending else None
         acqf = qLogNoisyExpectedImprovement(
             model,
@@ -181,11 +184,8 @@ class LatentBOSampler(LatentSampler):
         points = [box[0] + (box[1] - box[0]) * torch.rand(self.raw_samples, box.size(1), generator=gen,
                                                            dtype=box.dtype)]
         if self.num_restarts:
-            with torch.random.fork_rng():
-                torch.manual_seed(rng.getrandbits(62))
-                X_opt, _ = optimize_acqf(acqf, bounds=box, q=1, num_restarts=self.num_restarts,
-                                         raw_samples=max(self.raw_samples, self.num_restarts),
-                                         options={"maxiter": 50})
+            X_opt, _ = optimize_acqf(acqf, bounds=box, q=1, num_restarts=self.num_restarts,
+                                     raw_samples=max(self.raw_samples, self.num_restarts), options={"maxiter": 50})
             points.append(X_opt.reshape(-1, box.size(1)))
         found = self.decode_new(self.from_unit(torch.cat(points)), history)
         keys = {self.space.canonical_key(a) for a in found}
