@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import random
+import weakref
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,7 @@ from torch import Tensor
 
 from latentnas.errors import CheckpointError
 from latentnas.samplers.base import ArchitectureSampler, History
-from latentnas.spaces import SearchSpace
+from latentnas.spaces import GraphSpec, SearchSpace
 from latentnas.vae import LatentSpace, load_checkpoint
 
 #: Where shipped checkpoints live: ``$LATENTNAS_CHECKPOINTS`` or the ``checkpoints/`` folder beside the package.
@@ -32,9 +33,39 @@ def default_checkpoint(space_name: str) -> Path:
 
 
 def load_latent_space(space: SearchSpace[Any], checkpoint: str | Path | None = None) -> LatentSpace:
-    """The latent space of ``checkpoint`` (default: the shipped one of ``space``), checked against ``space``."""
-    vae, _ = load_checkpoint(checkpoint or default_checkpoint(space.name), space=space)
-    return LatentSpace(space, vae)
+    """The latent space of ``checkpoint`` (default: the shipped one of ``space``), checked against ``space``.
+
+    Loaded once per (space, file) in a process: samplers of many seeds share it. Its box (``bounds``) spans the
+    encodings of the space's architectures (every one in a finite space, 5,000 samples otherwise).
+    """
+    path = Path(checkpoint or default_checkpoint(space.name)).resolve()
+    key = (space.name, space.graph_spec, str(path), path.stat().st_mtime_ns if path.exists() else 0)
+    if key not in _LATENTS:
+        from latentnas.vae.dataset import pretraining_archs
+
+        vae, _ = load_checkpoint(path, space=space)
+        # The search box is where the space's architectures lie (posterior means may stray far beyond the prior's
+        # +-3 when the KL weight is small): all of a finite space, a sample of an infinite one.
+        _LATENTS[key] = LatentSpace(space, vae, archs=pretraining_archs(space, samples=5000))
+    return _LATENTS[key]
+
+
+_LATENTS: dict[tuple[str, GraphSpec, str, int], LatentSpace] = {}
+
+
+#: Every canonical architecture of a finite space with its encoding, per latent space (computed once).
+_POOLS: weakref.WeakKeyDictionary[LatentSpace, tuple[list[Any], list[str], Tensor]] = weakref.WeakKeyDictionary()
+
+
+def encoded_space(latent: LatentSpace) -> tuple[list[Any], list[str], Tensor]:
+    """``(archs, keys, z)``: one representative per canonical class of a finite space and its ``n x d`` encoding."""
+    if latent not in _POOLS:
+        from latentnas.vae.dataset import pretraining_archs
+
+        archs = pretraining_archs(latent.space)
+        keys = [latent.space.canonical_key(a) for a in archs]
+        _POOLS[latent] = (archs, keys, latent.encode(archs).detach().to("cpu", torch.float64))
+    return _POOLS[latent]
 
 
 class LatentSampler(ArchitectureSampler):

@@ -6,7 +6,9 @@ As arch2vec and D-VAE search: architectures are embedded by a pretrained encoder
 The acquisition is maximized over candidates that are *architectures*, scored at their own encodings:
 (i) ``raw_samples`` random points of the search box, decoded; (ii) optionally ``num_restarts`` gradient-based
 maximizers of the acquisition over the box (BoTorch's ``optimize_acqf``), decoded; (iii) the neighbours of the
-``n_parents`` best architectures (the acquisition optimizer BANANAS and NASBOT use). Scoring decoded candidates at
+``n_parents`` best architectures (the acquisition optimizer BANANAS and NASBOT use); (iv) in a finite space, with
+``space_pool``, the ``screen`` best of *every* unevaluated architecture by analytic LogEI on the GP posterior (the
+embedded space is the decodable set, so this is the exact maximizer over it; arch2vec's BO does the same). Scoring decoded candidates at
 their own encoding, not at the point that produced them, keeps the GP honest about where they really lie; candidates
 the study knows (evaluated, failed or running) are never proposed.
 
@@ -24,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import torch
+from botorch.acquisition.analytic import LogExpectedImprovement
 from botorch.acquisition.logei import qLogNoisyExpectedImprovement
 from botorch.fit import fit_gpytorch_mll
 from botorch.models import SingleTaskGP
@@ -34,7 +37,7 @@ from gpytorch.mlls import ExactMarginalLogLikelihood
 from torch import Tensor
 
 from latentnas.samplers.base import History, Observation
-from latentnas.samplers.latent_base import LatentSampler
+from latentnas.samplers.latent_base import LatentSampler, encoded_space
 from latentnas.spaces import SearchSpace
 from latentnas.vae import LatentSpace
 
@@ -51,6 +54,10 @@ class LatentBOSampler(LatentSampler):
         num_restarts: Gradient-based acquisition maximizations per proposal (``0`` to skip; each costs time).
         n_parents: Best architectures whose neighbours are candidates (``0`` to search the latent box only).
         trust_region: Search a TuRBO-style box around the incumbent instead of the whole latent box.
+        success_tolerance: Improvements in a row that double the trust region.
+        failure_tolerance: Proposals without improvement that halve the trust region.
+        space_pool: In a finite space, screen every unevaluated architecture (encoded once per latent space).
+        screen: Architectures of the pool kept by the analytic screen for the final qLogNEI scoring.
         max_train: Observations the exact GP is fitted on; beyond it, the best half plus a random rest (a subset GP,
             so a proposal stays fast at thousands of observations).
         mc_samples: Quasi-MC samples of the acquisition.
@@ -70,6 +77,8 @@ class LatentBOSampler(LatentSampler):
         trust_region: bool = False,
         success_tolerance: int = 3,
         failure_tolerance: int = 8,
+        space_pool: bool = True,
+        screen: int = 128,
         max_train: int = 1000,
         mc_samples: int = 64,
         seed: int | None = None,
@@ -88,6 +97,8 @@ class LatentBOSampler(LatentSampler):
         self.trust_region = trust_region
         self.success_tolerance = success_tolerance
         self.failure_tolerance = failure_tolerance
+        self.space_pool = space_pool
+        self.screen = screen
         self.max_train = max_train
         self.mc_samples = mc_samples
 
@@ -167,7 +178,11 @@ class LatentBOSampler(LatentSampler):
             sampler=SobolQMCNormalSampler(torch.Size([self.mc_samples]), seed=rng.getrandbits(31)),
         )
         incumbent = train_X[int(train_Y.argmax())]
-        candidates = self.candidates(history, rng, acqf, self.search_box(history, incumbent))
+        box = self.search_box(history, incumbent)
+        candidates = self.candidates(history, rng, acqf, box)
+        if self.space_pool and self.space.is_finite:
+            candidates += self.screened_pool(history, model, float(train_Y.max()), box, {
+                self.space.canonical_key(a) for a in candidates})
         if not candidates:
             return self.sample_new(history, rng), -math.inf
         X = self.to_unit(self.encode(candidates)).unsqueeze(1)
@@ -175,6 +190,22 @@ class LatentBOSampler(LatentSampler):
             scores = torch.cat([acqf(chunk) for chunk in X.split(512)])
         best = int(scores.argmax())
         return candidates[best], float(scores[best])
+
+    def screened_pool(
+        self, history: History, model: SingleTaskGP, best_f: float, box: Tensor, exclude: set[str]
+    ) -> list[Any]:
+        """The ``screen`` unevaluated architectures of a finite space (inside ``box``) with the best analytic LogEI."""
+        archs, keys, z = encoded_space(self.latent)
+        X = self.to_unit(z)
+        inside = ((X >= box[0]) & (X <= box[1])).all(dim=-1).tolist()
+        idx = [i for i, k in enumerate(keys) if inside[i] and k not in history.known and k not in exclude]
+        if not idx:
+            return []
+        log_ei = LogExpectedImprovement(model, best_f=best_f)
+        with torch.no_grad():
+            scores = torch.cat([log_ei(chunk.unsqueeze(1)) for chunk in X[idx].split(4096)])
+        top = scores.topk(min(self.screen, len(idx))).indices.tolist()
+        return [archs[idx[i]] for i in top]
 
     def candidates(
         self, history: History, rng: random.Random, acqf: qLogNoisyExpectedImprovement, box: Tensor
