@@ -227,8 +227,12 @@ def build_decoder(config: DecoderConfig) -> GraphDecoder:
 
     if config.kind == "oneshot":
         return OneShotDecoder(
-            config.latent_dim, num_nodes=config.num_nodes, num_types=config.num_types, hidden=config.hidden,
+            config.latent_dim,
+            num_nodes=config.num_nodes,
+            num_types=config.num_types,
+            hidden=config.hidden,
             layers=config.layers,
         )
-    return SequentialDecoder(config.latent_dim, num_nodes=config.num_nodes, num_types=config.num_types,
-                             hidden=config.hidden)
+    return SequentialDecoder(
+        config.latent_dim, num_nodes=config.num_nodes, num_types=config.num_types, hidden=config.hidden
+    )

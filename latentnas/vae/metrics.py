@@ -15,11 +15,14 @@ from latentnas.vae.model import GraphVAE, dense_to_pyg
 
 def dense_batch(space: SearchSpace[Any], archs: Sequence[Any]) -> tuple[Tensor, Tensor]:
     """The dense graph form of ``archs``: a ``n x N`` long tensor of node types and a ``n x N x N`` float adjacency."""
-    types, adjs = zip(*(space.to_dense(arch) for arch in archs), strict=True) if archs else ((), ())
     num_nodes = space.graph_spec.num_nodes
-    if not archs:
-        return torch.zeros(0, num_nodes, dtype=torch.long), torch.zeros(0, num_nodes, num_nodes)
-    return torch.tensor(types, dtype=torch.long), torch.tensor(adjs, dtype=torch.float32)
+    types = torch.zeros(len(archs), num_nodes, dtype=torch.long)
+    adj = torch.zeros(len(archs), num_nodes, num_nodes)
+    for row, arch in enumerate(archs):
+        node_types, edges = space.to_dense(arch)
+        types[row] = torch.tensor(node_types)
+        adj[row] = torch.tensor(edges, dtype=torch.float32)
+    return types, adj
 
 
 @torch.no_grad()

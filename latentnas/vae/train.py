@@ -81,7 +81,11 @@ class TrainConfig:
             bidirectional=self.bidirectional,
         )
         decoder = DecoderConfig(
-            self.decoder, num_nodes, num_types, hidden=self.hidden, layers=self.decoder_layers,
+            self.decoder,
+            num_nodes,
+            num_types,
+            hidden=self.hidden,
+            layers=self.decoder_layers,
             latent_dim=self.latent_dim,
         )
         return VAEConfig(encoder, decoder)
@@ -169,7 +173,8 @@ def train_vae(
         "encoder": encoder, "decoder": decoder, "latent_dim": latent_dim, "hidden": hidden, "epochs": epochs,
         "batch_size": batch_size, "lr": lr, "beta": beta, "holdout": holdout,
     }
-    cfg = replace(config or default_train_config(space.name), **{k: v for k, v in overrides.items() if v is not None})
+    base = config or default_train_config(space.name)
+    cfg = replace(base, **{name: value for name, value in overrides.items() if value is not None})
     if len(archs) < 2:
         raise ValueError(f"archs must hold at least 2 architectures, got {len(archs)}")
     device = torch.device(device) if device is not None else torch.device("cpu")
