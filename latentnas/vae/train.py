@@ -19,6 +19,9 @@ from latentnas.vae.model import GraphVAE, VAEConfig, build_vae
 
 logger = logging.getLogger(__name__)
 
+#: Default encoder depth per encoder kind.
+ENCODER_LAYERS = {"dag": 1, "gin": 4}
+
 #: ``progress(epoch, terms)`` is called after every epoch with the epoch (from 1) and the mean loss terms.
 ProgressFn = Callable[[int, dict[str, float]], None]
 
@@ -32,7 +35,9 @@ class TrainConfig:
         decoder: Decoder kind, ``"sequential"`` or ``"oneshot"``.
         latent_dim: ``d``, the latent size.
         hidden: Width of encoder and decoder states.
-        encoder_layers: Message-passing layers (GIN) or stacked passes (DAG).
+        encoder_layers: Message-passing layers (GIN) or stacked passes (DAG); ``None`` picks the kind's default
+            (:data:`ENCODER_LAYERS`: one DAG pass, which already sees every ancestor, or four GIN layers, which
+            cover the depth of the cells here).
         decoder_layers: Hidden layers of the one-shot decoder.
         bidirectional: Encoder also passes messages against the edges.
         epochs: Passes over the training architectures.
@@ -43,21 +48,23 @@ class TrainConfig:
     """
 
     encoder: str = "dag"
-    decoder: str = "sequential"
+    decoder: str = "oneshot"
     latent_dim: int = 16
-    hidden: int = 64
-    encoder_layers: int = 1
+    hidden: int = 96
+    encoder_layers: int | None = None
     decoder_layers: int = 2
     bidirectional: bool = True
-    epochs: int = 30
-    batch_size: int = 256
-    lr: float = 3e-3
+    epochs: int = 50
+    batch_size: int = 128
+    lr: float = 5e-3
     beta: float = 0.005
     holdout: float = 0.05
 
     def __post_init__(self) -> None:
         for name in ("latent_dim", "hidden", "encoder_layers", "decoder_layers", "epochs", "batch_size"):
             value = getattr(self, name)
+            if name == "encoder_layers" and value is None:
+                continue
             if not isinstance(value, int) or value < 1:
                 raise ValueError(f"{name} must be a positive int, got {value!r}")
         if not self.lr > 0:
@@ -76,7 +83,7 @@ class TrainConfig:
             num_nodes,
             num_types,
             hidden=self.hidden,
-            layers=self.encoder_layers,
+            layers=self.encoder_layers or ENCODER_LAYERS.get(self.encoder, 1),
             latent_dim=self.latent_dim,
             bidirectional=self.bidirectional,
         )
@@ -94,11 +101,19 @@ class TrainConfig:
         return asdict(self)
 
 
-_DEFAULTS: dict[str, TrainConfig] = {}
+# Tuned with scripts/pretrain_vae_table.py on canonical representatives (numbers in the VAE issue's note): the DAG
+# encoder reconstructs both spaces exactly where GIN does not; the one-shot decoder is as exact as the sequential one
+# and two to three times faster. NAS-Bench-Graph needs width 96 to reach 100% held-out reconstruction in 50 epochs;
+# on NAS-Bench-201, beta 0.02 spreads the 6,466 classes more evenly under the prior (uniqueness 0.44 vs 0.42 at
+# 0.005, against a ceiling of 0.51 for 10,000 draws over 6,466 classes) at no cost in reconstruction.
+_DEFAULTS: dict[str, TrainConfig] = {
+    "nasbench-graph": TrainConfig(),
+    "nasbench201": TrainConfig(hidden=64, epochs=60, lr=3e-3, beta=0.02),
+}
 
 
 def default_train_config(space_name: str) -> TrainConfig:
-    """The tuned settings for ``space_name`` (see ``scripts/pretrain_vae_table.py``), or generic ones."""
+    """The tuned settings for ``space_name``, or the generic :class:`TrainConfig` defaults for other spaces."""
     return _DEFAULTS.get(space_name, TrainConfig())
 
 
