@@ -214,9 +214,18 @@ def run_search(
             frozen = study.tell(trial, earlier.value)
         else:
             try:
-                evaluation = objective(arch)
+                if getattr(objective, "reports_intermediate", False):
+                    evaluation = objective(arch, trial=trial)  # type: ignore[call-arg]
+                else:
+                    evaluation = objective(arch)
                 if not math.isfinite(evaluation.valid):
                     raise ValueError(f"objective returned {evaluation.valid}")
+            except optuna.TrialPruned as err:
+                trial.set_user_attr("pruned_reason", str(err) or "pruned")
+                frozen = study.tell(trial, state=TrialState.PRUNED)
+                if callback:
+                    callback(frozen, len(seen))
+                continue
             except Exception as err:  # NOTE: any failure of one evaluation fails that trial only.
                 logger.warning("trial %d failed: %s", trial.number, err)
                 trial.set_user_attr(FAIL_ATTR, f"{type(err).__name__}: {err}")

@@ -1,0 +1,97 @@
+"""Seconds per latent-BO proposal (GP fit + acquisition + decode) as observations grow.
+
+For each n in --sizes, a history of n architectures of the space with their benchmark validation accuracy is built,
+and one proposal is timed --repeats times (a different trial generator each time); the random sampler's proposal is
+timed in the same process as a baseline. Prints a table and writes overhead.csv / overhead.json under --out.
+
+Example:
+  python scripts/benchmark_overhead.py --benchmark nasbench-graph --dataset cora --sizes 50 200 1000 5000
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import random
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import torch
+
+from latentnas.objectives import BenchmarkObjective
+from latentnas.samplers import History, Observation, RandomArchitectureSampler
+from latentnas.samplers.latent_bo import LatentBOSampler
+from latentnas.vae.dataset import pretraining_archs
+
+
+def timed(fn: object, repeats: int) -> list[float]:
+    out = []
+    for r in range(repeats):
+        start = time.perf_counter()
+        fn(random.Random(r))  # type: ignore[operator]
+        out.append(time.perf_counter() - start)
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--benchmark", default="nasbench-graph")
+    parser.add_argument("--dataset", default="cora")
+    parser.add_argument("--checkpoint", default=None, help="default: the space's shipped checkpoint")
+    parser.add_argument("--sizes", type=int, nargs="+", default=[50, 200, 1000, 5000])
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--out", type=Path, default=Path("results/overhead"))
+    args = parser.parse_args(argv)
+    torch.set_num_threads(args.threads)
+
+    objective = BenchmarkObjective(args.benchmark, args.dataset)
+    space = objective.space
+    archs = pretraining_archs(space, samples=max(args.sizes) + 100)
+    random.Random(0).shuffle(archs)
+    sampler = LatentBOSampler(space, checkpoint=args.checkpoint, seed=0)
+    baseline = RandomArchitectureSampler(space, seed=0)
+    sampler.encode(archs[: max(args.sizes)])  # warm the encoding cache: encoding is paid once per architecture
+    sampler.propose_scored(_history(space, archs[:20], objective), random.Random(0))  # warm-up (imports, pool)
+
+    rows = []
+    for n in args.sizes:
+        history = _history(space, archs[:n], objective)
+        bo = timed(lambda rng: sampler.propose_scored(history, rng), args.repeats)
+        rnd = timed(lambda rng: baseline.propose(history, rng), args.repeats)
+        rows.append({"observations": n, "gp_train_points": min(n, sampler.max_train),
+                     "median_s": statistics.median(bo), "min_s": min(bo), "max_s": max(bo),
+                     "random_median_s": statistics.median(rnd), "repeats": args.repeats})
+        print(f"n={n}: median {statistics.median(bo):.3f} s", file=sys.stderr)
+
+    args.out.mkdir(parents=True, exist_ok=True)
+    with open(args.out / "overhead.csv", "w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    (args.out / "overhead.json").write_text(json.dumps({"benchmark": args.benchmark, "dataset": args.dataset,
+                                                        "threads": args.threads, "rows": rows}, indent=2))
+    print(f"latent-bo proposal overhead on {args.benchmark}/{args.dataset}, {args.threads} threads, "
+          f"median of {args.repeats}\n")
+    print("| observations | GP fitted on | median s | min s | max s | random sampler median s |")
+    print("| --- | --- | --- | --- | --- | --- |")
+    for r in rows:
+        print(f"| {r['observations']} | {r['gp_train_points']} | {r['median_s']:.3f} | {r['min_s']:.3f} | "
+              f"{r['max_s']:.3f} | {r['random_median_s']:.4f} |")
+    return 0
+
+
+def _history(space: object, archs: list[object], objective: BenchmarkObjective) -> History:
+    history = History()
+    for i, arch in enumerate(archs):
+        key = objective.space.canonical_key(arch)
+        history.observations.append(Observation(i, arch, key, objective(arch).valid))
+        history.known.add(key)
+    return history
+
+
+if __name__ == "__main__":
+    sys.exit(main())
