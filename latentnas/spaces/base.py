@@ -16,13 +16,16 @@ import random
 from abc import ABC, abstractmethod
 from collections.abc import Hashable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import torch
 from optuna.distributions import BaseDistribution, CategoricalDistribution
 from torch_geometric.data import Data
 
 from latentnas.errors import InvalidArchitectureError
+
+if TYPE_CHECKING:
+    from latentnas.networks.task import Task
 
 A = TypeVar("A", bound=Hashable)
 
@@ -184,6 +187,11 @@ class SearchSpace(ABC, Generic[A]):
         x = torch.nn.functional.one_hot(node_type, spec.num_types).to(torch.float32)
         edge_index = adj_t.nonzero().t().contiguous()
         return Data(x=x, edge_index=edge_index, node_type=node_type, adj=adj_t, num_nodes=spec.num_nodes)
+
+    # ----------------------------------------------------------------------------------------------- networks
+    def build(self, arch: A, task: Task, *, config: Any = None) -> torch.nn.Module:
+        """``arch`` as a plain ``nn.Module`` for ``task`` (see :mod:`latentnas.networks`); ``config`` sets sizes."""
+        raise NotImplementedError(f"space '{self.name}' does not build networks")
 
     # ----------------------------------------------------------------------------------------------- helpers
     def check_op(self, op: str, *, where: str = "op", choices: Sequence[str] | None = None) -> str:

@@ -17,13 +17,18 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 from optuna.distributions import BaseDistribution
 
 from latentnas.errors import InvalidArchitectureError
 from latentnas.spaces.base import GraphSpec, SearchSpace, Seed, as_rng
+
+if TYPE_CHECKING:
+    from latentnas.networks.darts import DartsConfig
+    from latentnas.networks.task import Task
+
 
 #: The DARTS primitives without ``none``, in NASLib/NB301 order (the compact genotype's op indices).
 OPS = ("max_pool_3x3", "avg_pool_3x3", "skip_connect", "sep_conv_3x3", "sep_conv_5x5", "dil_conv_3x3", "dil_conv_5x5")
@@ -250,3 +255,10 @@ class DartsSpace(SearchSpace[Genotype]):
                 pairs += [(OPS[int(t[node, op_cols].argmax())], i) for node, i in zip(nodes, (x, y))]
             cells.append(tuple(pairs))
         return self.canonicalize(Genotype(*cells))
+
+    # ----------------------------------------------------------------------------------------------- networks
+    def build(self, arch: Genotype, task: Task, *, config: DartsConfig | None = None) -> torch.nn.Module:
+        """``arch`` as a network of :mod:`latentnas.networks.darts` for ``task``."""
+        from latentnas.networks import build_network
+
+        return build_network(self, arch, task, config=config)

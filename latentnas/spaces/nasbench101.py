@@ -19,13 +19,18 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 from optuna.distributions import BaseDistribution
 
 from latentnas.errors import InvalidArchitectureError
 from latentnas.spaces.base import GraphSpec, SearchSpace, Seed, as_rng
+
+if TYPE_CHECKING:
+    from latentnas.networks.nasbench101 import NB101Config
+    from latentnas.networks.task import Task
+
 
 INPUT = "input"
 OUTPUT = "output"
@@ -311,3 +316,10 @@ class NasBench101Space(SearchSpace[Cell101]):
             score[j] = max(((score[i][0] + logp(logit[i][j]), [*score[i][1], j]) for i in score), key=lambda s: s[0])
         path = score[MAX_NODES - 1][1]
         return set(itertools.pairwise(path))
+
+    # ----------------------------------------------------------------------------------------------- networks
+    def build(self, arch: Cell101, task: Task, *, config: NB101Config | None = None) -> torch.nn.Module:
+        """``arch`` as a network of :mod:`latentnas.networks.nasbench101` for ``task``."""
+        from latentnas.networks import build_network
+
+        return build_network(self, arch, task, config=config)

@@ -25,6 +25,9 @@ from latentnas.spaces.base import GraphSpec, SearchSpace, Seed, as_rng
 if TYPE_CHECKING:
     from importlib.resources.abc import Traversable
 
+    from latentnas.networks.nasbench201 import NB201Config
+    from latentnas.networks.task import Task
+
 #: The op vocabulary, in NB201's order.
 OPS: tuple[str, ...] = ("none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3")
 #: The 6 edges as ``(target, source)``, in NB201's string order.
@@ -243,3 +246,10 @@ class NasBench201Space(SearchSpace[Cell201]):
         first_op = len(_NODE_TYPES) - len(OPS)
         logits = torch.nan_to_num(type_logits[1 : len(EDGES) + 1, first_op:].detach().float(), nan=0.0)
         return Cell201(tuple(OPS[i] for i in logits.argmax(dim=1).tolist()))
+
+    # ----------------------------------------------------------------------------------------------- networks
+    def build(self, arch: Cell201, task: Task, *, config: NB201Config | None = None) -> torch.nn.Module:
+        """``arch`` as a network of :mod:`latentnas.networks.nasbench201` for ``task``."""
+        from latentnas.networks import build_network
+
+        return build_network(self, arch, task, config=config)

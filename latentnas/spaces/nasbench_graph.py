@@ -13,7 +13,7 @@ import itertools
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 from nas_bench_graph import Arch, gnn_list, gnn_list_proteins, link_list
@@ -21,6 +21,11 @@ from optuna.distributions import BaseDistribution
 
 from latentnas.errors import InvalidArchitectureError, UnknownNameError
 from latentnas.spaces.base import GraphSpec, SearchSpace, Seed, as_rng
+
+if TYPE_CHECKING:
+    from latentnas.networks.nasbench_graph import GNNConfig
+    from latentnas.networks.task import Task
+
 
 #: The nine GNN ops of NAS-Bench-Graph, in the package's order (which its hash depends on).
 OPS: tuple[str, ...] = tuple(gnn_list)
@@ -239,6 +244,14 @@ class NasBenchGraphSpace(SearchSpace[GraphArch]):
             node = drops.index(min(drops))
             ops[node] = self.ops[int(ranked[node, 1])]
         return self.from_dag(link, ops)
+
+
+    # ----------------------------------------------------------------------------------------------- networks
+    def build(self, arch: GraphArch, task: Task, *, config: GNNConfig | None = None) -> torch.nn.Module:
+        """``arch`` as a network of :mod:`latentnas.networks.nasbench_graph` for ``task``."""
+        from latentnas.networks import build_network
+
+        return build_network(self, arch, task, config=config)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}()" if self.ops == OPS else f"{type(self).__name__}(ops={self.ops})"

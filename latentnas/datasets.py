@@ -1,0 +1,187 @@
+"""Datasets for training candidates: graphs through PyG's dataset classes, images as tensors.
+
+Planetoid citation graphs (node classification) and TUDataset graph collections (graph classification) are read
+with PyG; they download when the machine is online. Cora ships with latentnas, so ``load_dataset("Cora")`` works
+offline. Images come from scikit-learn's 8x8 digits (bundled with scikit-learn) or, where the user has the files,
+from torchvision.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+from collections.abc import Sequence
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import Tensor
+from torch_geometric.data import Data
+
+from latentnas.errors import LatentNASError, UnknownNameError
+from latentnas.networks.task import Task
+
+logger = logging.getLogger(__name__)
+
+PLANETOID: tuple[str, ...] = ("Cora", "CiteSeer", "PubMed")
+TU: tuple[str, ...] = ("MUTAG", "PROTEINS", "ENZYMES", "NCI1", "DD")
+TORCHVISION: tuple[str, ...] = ("MNIST", "FashionMNIST", "CIFAR10")
+DATASETS: tuple[str, ...] = (*PLANETOID, *TU, "digits", *TORCHVISION)
+#: Planetoid datasets whose raw files ship inside latentnas (copied to the cache before PyG reads them).
+SHIPPED: tuple[str, ...] = ("Cora",)
+
+
+class DatasetError(LatentNASError):
+    """A dataset cannot be found, read or split."""
+
+
+@dataclass(frozen=True)
+class TensorSplits:
+    """Image classification data: ``(X, y)`` per split, ``X`` a ``N x C x H x W`` float tensor, ``y`` long."""
+
+    train: tuple[Tensor, Tensor]
+    valid: tuple[Tensor, Tensor]
+    test: tuple[Tensor, Tensor]
+
+
+@dataclass(frozen=True)
+class GraphSplits:
+    """Graph classification data: the graphs of each split."""
+
+    train: Sequence[Data]
+    valid: Sequence[Data]
+    test: Sequence[Data]
+
+
+def default_root() -> Path:
+    """``$LATENTNAS_DATA`` or ``~/.cache/latentnas/datasets``."""
+    return Path(os.environ.get("LATENTNAS_DATA", Path.home() / ".cache" / "latentnas" / "datasets"))
+
+
+def _split_sizes(n: int, fractions: tuple[float, float, float]) -> tuple[int, int, int]:
+    if len(fractions) != 3 or any(f <= 0 for f in fractions) or abs(sum(fractions) - 1.0) > 1e-6:
+        raise DatasetError(f"split fractions must be three positive numbers summing to 1, got {fractions}")
+    n_valid, n_test = round(n * fractions[1]), round(n * fractions[2])
+    if min(n - n_valid - n_test, n_valid, n_test) < 1:
+        raise DatasetError(f"{n} examples are too few for the split {fractions}")
+    return n - n_valid - n_test, n_valid, n_test
+
+
+def split_graphs(graphs: Sequence[Data], *, seed: int = 0,
+                 fractions: tuple[float, float, float] = (0.8, 0.1, 0.1)) -> GraphSplits:
+    """A seeded random split of a graph collection (any PyG dataset or list of ``Data``)."""
+    n_train, n_valid, _ = _split_sizes(len(graphs), fractions)
+    order = torch.randperm(len(graphs), generator=torch.Generator().manual_seed(seed)).tolist()
+    pick = [graphs[i] for i in order]
+    return GraphSplits(pick[:n_train], pick[n_train:n_train + n_valid], pick[n_train + n_valid:])
+
+
+def split_tensors(X: Tensor, y: Tensor, *, seed: int = 0,
+                  fractions: tuple[float, float, float] = (0.6, 0.2, 0.2)) -> TensorSplits:
+    """A seeded random split of ``N`` examples into train, validation and test."""
+    n_train, n_valid, _ = _split_sizes(len(y), fractions)
+    order = torch.randperm(len(y), generator=torch.Generator().manual_seed(seed))
+    a, b, c = order[:n_train], order[n_train:n_train + n_valid], order[n_train + n_valid:]
+    return TensorSplits((X[a], y[a]), (X[b], y[b]), (X[c], y[c]))
+
+
+def load_digits(*, seed: int = 0) -> tuple[TensorSplits, Task]:
+    """scikit-learn's 8x8 digits (1,797 images, 10 classes), scaled to ``[0, 1]``, split 60/20/20 with ``seed``."""
+    from sklearn.datasets import load_digits as sk_digits
+
+    bunch = sk_digits()
+    X = torch.tensor(bunch.images, dtype=torch.float32).unsqueeze(1) / 16.0
+    y = torch.tensor(bunch.target, dtype=torch.long)
+    return split_tensors(X, y, seed=seed), Task("image", in_channels=1, num_classes=10)
+
+
+def load_planetoid(name: str, *, root: str | Path | None = None) -> tuple[Data, Task]:
+    """A Planetoid graph with its public train/validation/test masks (downloaded by PyG when missing)."""
+    from torch_geometric.datasets import Planetoid
+
+    folder = Path(root) if root is not None else default_root() / "planetoid"
+    if root is None and name in SHIPPED:
+        _install_shipped(name, folder)
+    try:
+        dataset = Planetoid(str(folder), name)
+    except Exception as err:  # noqa: BLE001 -- PyG raises URLError, OSError, ... offline or on incomplete files
+        raise DatasetError(f"cannot read Planetoid '{name}' under {folder}: {type(err).__name__}: {err}") from None
+    data = dataset[0]
+    return data, Task("node", in_channels=dataset.num_features, num_classes=dataset.num_classes)
+
+
+def load_tudataset(name: str, *, root: str | Path | None = None) -> tuple[Any, Task]:
+    """A TUDataset graph collection (downloaded by PyG when missing); split it with :func:`split_graphs`."""
+    from torch_geometric.datasets import TUDataset
+
+    folder = Path(root) if root is not None else default_root() / "tudataset"
+    try:
+        dataset = TUDataset(str(folder), name)
+    except Exception as err:  # noqa: BLE001 -- as above
+        raise DatasetError(f"cannot read TUDataset '{name}' under {folder}: {type(err).__name__}: {err}") from None
+    if dataset.num_features == 0:
+        raise DatasetError(f"TUDataset '{name}' has no node features; pass a transform that adds some")
+    return dataset, Task("graph", in_channels=dataset.num_features, num_classes=dataset.num_classes)
+
+
+def load_torchvision(name: str, *, root: str | Path, seed: int = 0, valid_fraction: float = 0.1
+                     ) -> tuple[TensorSplits, Task]:
+    """An image dataset of torchvision from files under ``root`` (no download), held in memory as float tensors;
+    the validation split is a seeded ``valid_fraction`` of the training set."""
+    try:
+        import torchvision
+    except ImportError:
+        raise DatasetError(f"dataset '{name}' needs torchvision: pip install torchvision") from None
+    cls = getattr(torchvision.datasets, name)
+    try:
+        train, test = cls(str(root), train=True, download=False), cls(str(root), train=False, download=False)
+    except RuntimeError as err:
+        raise DatasetError(f"cannot read {name} under {root}: {err}") from None
+
+    def tensors(ds: Any) -> tuple[Tensor, Tensor]:
+        X = torch.as_tensor(ds.data).float() / 255.0
+        X = X.unsqueeze(1) if X.dim() == 3 else X.permute(0, 3, 1, 2)
+        return X.contiguous(), torch.as_tensor(ds.targets, dtype=torch.long)
+
+    (X, y), test_xy = tensors(train), tensors(test)
+    n_valid = max(1, round(valid_fraction * len(y)))
+    order = torch.randperm(len(y), generator=torch.Generator().manual_seed(seed))
+    a, b = order[n_valid:], order[:n_valid]
+    splits = TensorSplits((X[a], y[a]), (X[b], y[b]), test_xy)
+    return splits, Task("image", in_channels=X.shape[1], num_classes=int(y.max()) + 1)
+
+
+def load_dataset(name: str, *, root: str | Path | None = None, seed: int = 0) -> tuple[Any, Task]:
+    """Any dataset of :data:`DATASETS` by name (case-insensitive) with the :class:`Task` it defines.
+
+    Returns:
+        A ``Data`` (Planetoid), a PyG dataset (TUDataset) or :class:`TensorSplits` (images), and its task.
+    """
+    names = {n.lower(): n for n in DATASETS}
+    if name.lower() not in names:
+        raise UnknownNameError(f"unknown dataset '{name}'; choices: {', '.join(DATASETS)}")
+    name = names[name.lower()]
+    if name in PLANETOID:
+        return load_planetoid(name, root=root)
+    if name in TU:
+        return load_tudataset(name, root=root)
+    if name == "digits":
+        return load_digits(seed=seed)
+    if root is None:
+        raise DatasetError(f"dataset '{name}' needs --data-root, a folder holding torchvision's files for it")
+    return load_torchvision(name, root=root, seed=seed)
+
+
+def _install_shipped(name: str, folder: Path) -> None:
+    raw = folder / name / "raw"
+    shipped = resources.files("latentnas").joinpath("data", "planetoid", name, "raw")
+    for item in shipped.iterdir():
+        target = raw / item.name
+        if not target.exists():
+            raw.mkdir(parents=True, exist_ok=True)
+            with resources.as_file(item) as source:
+                shutil.copyfile(source, target)
+            logger.debug("copied shipped %s to %s", item.name, target)
