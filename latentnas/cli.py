@@ -65,7 +65,9 @@ def cmd_search(args: argparse.Namespace) -> dict[str, Any]:
 
     if args.trials < 1:
         raise LatentNASError(f"--trials must be positive, got {args.trials}")
-    objective = BenchmarkObjective(args.benchmark, args.dataset, fidelity=args.fidelity)
+    training = args.objective == "train"
+    objective: Any = _training_objective(args) if training else BenchmarkObjective(
+        args.benchmark, args.dataset, fidelity=args.fidelity)
     space = objective.space
     if args.space is not None and args.space != space.name:
         raise LatentNASError(
@@ -77,7 +79,8 @@ def cmd_search(args: argparse.Namespace) -> dict[str, Any]:
     sampler = make_sampler(args.sampler, space, seed=args.seed, **sampler_kwargs)
     storage = args.storage or DEFAULT_STORAGE
     fidelity = f"-{args.fidelity}" if args.fidelity else ""
-    name = args.study or f"{args.benchmark}-{args.dataset}{fidelity}-{args.sampler}-seed{args.seed}"
+    source = f"train-{space.name}" if training else args.benchmark
+    name = args.study or f"{source}-{args.dataset}{fidelity}-{args.sampler}-seed{args.seed}"
     study = create_study(space, sampler, storage=storage, study_name=name)
 
     bar = _progress(args.trials, disable=args.json or args.quiet)
@@ -95,6 +98,15 @@ def cmd_search(args: argparse.Namespace) -> dict[str, Any]:
     result = run_search(study, objective, n_unique=args.trials, callback=on_trial)
     if bar is not None:
         bar.close()
+    if training:
+        out = {**result.to_dict(), "seed": args.seed, "sampler": args.sampler, "objective": "train",
+               "dataset": args.dataset, "epochs": objective.epochs, "device": str(objective.device), "study": name,
+               "storage": storage}
+        if not args.json:
+            print(_table([(k, out[k]) for k in ("best_arch", "best_valid", "best_test", "unique_evaluations", "trials",
+                                                 "failures", "device", "study")],
+                         ["", f"{args.sampler} training on {args.dataset}, seed {args.seed}"]))
+        return out
     stats = objective.stats
     out = {**result.to_dict(), "seed": args.seed, "sampler": args.sampler, "benchmark": args.benchmark,
            "dataset": args.dataset, "fidelity": args.fidelity, "study": name, "storage": storage,
@@ -105,6 +117,53 @@ def cmd_search(args: argparse.Namespace) -> dict[str, Any]:
         print(_table([(k, out[k]) for k in ("best_arch", "best_valid", "best_test", "optimum_test", "regret_test",
                                              "unique_evaluations", "trials", "duplicates", "failures", "study")],
                      ["", f"{args.sampler} on {args.benchmark}/{args.dataset}, seed {args.seed}"]))
+    return out
+
+
+def _training_objective(args: argparse.Namespace) -> Any:
+    from latentnas.datasets import load_dataset
+    from latentnas.objectives.training import TrainingObjective
+    from latentnas.spaces import get_space
+
+    if args.space is None:
+        raise LatentNASError("--objective train needs --space (nasbench-graph for graph data; an image space for images)")
+    if args.epochs is not None and args.epochs < 1:
+        raise LatentNASError(f"--epochs must be positive, got {args.epochs}")
+    data, task = load_dataset(args.dataset, root=args.data_root, seed=args.seed)
+    # NOTE: defaults per task kind, as the benchmarks train (NAS-Bench-Graph's Cora setting for graphs).
+    settings: dict[str, Any] = ({"epochs": 200, "lr": 0.01, "weight_decay": 5e-4} if task.is_graph else
+                                {"epochs": 20, "lr": 0.05, "weight_decay": 5e-4, "optimizer": "sgd", "cosine": True})
+    if args.epochs is not None:
+        settings["epochs"] = args.epochs
+    return TrainingObjective(get_space(args.space), data, task, seed=args.seed, **settings)
+
+
+def cmd_export(args: argparse.Namespace) -> dict[str, Any]:
+    from latentnas.networks import Task
+    from latentnas.networks.export import export_network
+    from latentnas.spaces import get_space
+
+    space = get_space(args.space)
+    arch = space.from_string(args.arch)
+    model = None
+    if args.task is not None:
+        parts = args.task.split(":")
+        if len(parts) != 3 or not parts[1].isdigit() or not parts[2].isdigit():
+            raise LatentNASError(f"--task must be KIND:IN_CHANNELS:NUM_CLASSES, e.g. node:1433:7, got {args.task!r}")
+        task = Task(parts[0], in_channels=int(parts[1]), num_classes=int(parts[2]))
+    elif args.dataset is not None:
+        objective = _training_objective(args)
+        task = objective.task
+        if args.epochs:
+            model, evaluation = objective.train(arch)
+    else:
+        raise LatentNASError("export needs --task KIND:IN_CHANNELS:NUM_CLASSES or --dataset NAME")
+    manifest = export_network(space, arch, task, args.out, model=model, seed=args.seed, force=args.force)
+    out = {"out": args.out, **{k: manifest[k] for k in ("space", "arch", "task", "params")}}
+    if model is not None:
+        out.update({"valid": evaluation.valid, "test": evaluation.test})
+    if not args.json:
+        print(_table([(k, out[k]) for k in out], ["", "exported"]))
     return out
 
 
@@ -237,6 +296,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--storage", default=None, help="Optuna storage URL (default: sqlite:///runs/latentnas.db)")
     p.add_argument("--study", default=None, help="study name; an existing study is resumed")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--objective", choices=("benchmark", "train"), default="benchmark",
+                   help="look architectures up in --benchmark, or train them on --dataset")
+    p.add_argument("--data-root", default=None, help="dataset folder for --objective train (default: a cache)")
+    p.add_argument("--epochs", type=int, default=None, help="training epochs per architecture (--objective train)")
+
+    p = add("export", cmd_export, "write an architecture's network as standalone model.py, weights.pt, arch.json")
+    p.add_argument("--space", required=True, help="search space (see `latentnas spaces`)")
+    p.add_argument("--arch", required=True, help="architecture in the space's string format")
+    p.add_argument("--task", default=None, help="KIND:IN_CHANNELS:NUM_CLASSES, e.g. node:1433:7 or image:3:10")
+    p.add_argument("--dataset", default=None, help="take the task from a dataset (Cora, MUTAG, digits, ...)")
+    p.add_argument("--data-root", default=None, help="dataset folder (default: a cache)")
+    p.add_argument("--epochs", type=int, default=None, help="with --dataset: train this many epochs first")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--out", required=True, help="folder to write")
+    p.add_argument("--force", action="store_true", help="replace an existing export")
 
     p = add("pretrain", cmd_pretrain, "pretrain the graph VAE on a space, without labels, and save a checkpoint")
     p.add_argument("--space", required=True, help="search space (see `latentnas spaces`)")

@@ -72,9 +72,11 @@ def network_spec(space: Any, arch: Any, task: Task, *, config: Any = None) -> Ne
         kwargs = {"matrix": tuple(tuple(row) for row in cell.matrix), "ops": tuple(cell.ops)}
     else:
         kwargs = {"normal": tuple(arch.normal), "reduce": tuple(arch.reduce)}
-    if config is not None and type(config).__name__ != config_cls:
+    if config is None:
+        config = getattr(importlib.import_module(module), config_cls)()
+    elif type(config).__name__ != config_cls:
         raise TaskError(f"space '{space.name}' takes a {config_cls}, got {type(config).__name__}")
-    return NetworkSpec(module, cls, config_cls, {**kwargs, **sizes}, asdict(config) if config is not None else {})
+    return NetworkSpec(module, cls, config_cls, {**kwargs, **sizes}, asdict(config))
 
 
 def build_network(space: Any, arch: Any, task: Task, *, config: Any = None) -> nn.Module:
