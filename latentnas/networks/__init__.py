@@ -68,8 +68,8 @@ def network_spec(space: Any, arch: Any, task: Task, *, config: Any = None) -> Ne
     elif space.name == "nasbench201":
         kwargs = {"ops": tuple(arch.ops)}
     elif space.name == "nasbench101":
-        cell = space.canonicalize(arch)  # pruned: NB101 builds the cell without unreachable nodes
-        kwargs = {"matrix": tuple(tuple(row) for row in cell.matrix), "ops": tuple(cell.ops)}
+        # NOTE: not canonicalized: NB101 splits channels by vertex order, so relabelling changes the network.
+        kwargs = {"matrix": tuple(tuple(row) for row in arch.matrix), "ops": tuple(arch.ops)}
     else:
         kwargs = {"normal": tuple(arch.normal), "reduce": tuple(arch.reduce)}
     if config is None:

@@ -121,12 +121,28 @@ class Cell101(nn.Module):
         return out
 
 
+def prune(matrix: Sequence[Sequence[int]], ops: Sequence[str]) -> tuple[tuple[tuple[int, ...], ...], tuple[str, ...]]:
+    """The cell without the vertices that are not on a path input -> output (NB101's ``ModelSpec`` pruning)."""
+    n = len(matrix)
+    forward, backward = {0}, {n - 1}
+    for v in range(1, n):
+        if any(matrix[u][v] and u in forward for u in range(v)):
+            forward.add(v)
+    for v in range(n - 2, -1, -1):
+        if any(matrix[v][w] and w in backward for w in range(v + 1, n)):
+            backward.add(v)
+    keep = sorted(forward & backward)
+    if n - 1 not in forward:
+        raise ValueError("the cell has no path from input to output")
+    return tuple(tuple(int(matrix[i][j]) for j in keep) for i in keep), tuple(ops[i] for i in keep)
+
+
 class NasBench101Net(nn.Module):
     r"""The NB101 network: ``3x3`` conv-BN-ReLU stem, ``num_stacks`` stacks of cells (channels doubling after each
     ``2x2`` max-pool), global average pooling, linear classifier.
 
     Args:
-        matrix: The cell's (pruned) adjacency matrix, ``matrix[i][j] == 1`` for an edge ``i -> j``.
+        matrix: The cell's adjacency matrix, ``matrix[i][j] == 1`` for an edge ``i -> j`` (pruned here).
         ops: One op per vertex: ``"input"``, interior ops of :data:`CELL_OPS`, ``"output"``.
         in_channels: Image channels.
         num_classes: Number of classes.
@@ -150,6 +166,7 @@ class NasBench101Net(nn.Module):
         if len(ops) != len(matrix):
             raise ValueError(f"expected one op per vertex ({len(matrix)}), got {len(ops)}")
         self.config = config = config or NB101Config()
+        matrix, ops = prune(matrix, ops)
         c = config.stem_channels
         layers: list[nn.Module] = [ConvBNReLU(in_channels, c, 3)]
         c_in = c

@@ -54,7 +54,7 @@ class ResidualReduction(nn.Module):
         self.conv_a = ReLUConvBN(in_channels, out_channels, 3, 2, 1)
         self.conv_b = ReLUConvBN(out_channels, out_channels, 3, 1, 1)
         self.shortcut = nn.Sequential(
-            nn.AvgPool2d(kernel_size=2, stride=2, padding=0),
+            nn.AvgPool2d(kernel_size=2, stride=2, padding=0, ceil_mode=True),  # NOTE: ceil: odd sizes too
             nn.Conv2d(in_channels, out_channels, kernel_size=1, stride=1, padding=0, bias=False),
         )
 

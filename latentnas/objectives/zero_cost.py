@@ -29,7 +29,7 @@ JACOB_ROWS = 256
 
 
 def _weight_grads(model: nn.Module) -> list[tuple[Tensor, Tensor]]:
-    return [(p, p.grad) for p in model.parameters() if p.dim() >= 2 and p.grad is not None]
+    return [(p.detach(), p.grad) for p in model.parameters() if p.dim() >= 2 and p.grad is not None]
 
 
 def _saliency(model: nn.Module) -> float:
