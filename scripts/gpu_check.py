@@ -1,0 +1,104 @@
+"""One-shot GPU check: builds sampled networks of every space, trains them on CUDA, eager vs mixed precision.
+
+Prints samples/s and peak memory per space and mode (bfloat16 autocast, as TrainingObjective uses on CUDA), and
+that a seeded TrainingObjective run gives a finite result on the device. Without a GPU it runs a tiny version on CPU
+and says so. Writes results/gpu_check.json.
+    python scripts/gpu_check.py            # about 2-3 minutes on one GPU
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+
+from latentnas.datasets import load_dataset
+from latentnas.networks import Task
+from latentnas.networks.darts import DartsConfig
+from latentnas.networks.nasbench101 import NB101Config
+from latentnas.networks.nasbench201 import NB201Config
+from latentnas.objectives.training import TrainingObjective
+from latentnas.spaces import get_space
+
+
+def measure(model: torch.nn.Module, inputs: tuple[torch.Tensor, ...], y: torch.Tensor, mask: torch.Tensor | None,
+            *, device: torch.device, amp: bool, steps: int) -> dict[str, float]:
+    model = model.to(device).train()
+    optim = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    if device.type == "cuda":
+        torch.cuda.reset_peak_memory_stats(device)
+    for i in range(steps + 2):  # 2 warm-up steps
+        if i == 2:
+            if device.type == "cuda":
+                torch.cuda.synchronize(device)
+            start = time.perf_counter()
+        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=amp):
+            out = model(*inputs)
+        loss = F.cross_entropy((out if mask is None else out[mask]).float(), y if mask is None else y[mask])
+        optim.zero_grad(set_to_none=True)
+        loss.backward()
+        optim.step()
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+    seconds = time.perf_counter() - start
+    samples = len(y) * steps  # images, or every node of the graph (the forward computes them all)
+    peak = torch.cuda.max_memory_allocated(device) / 2**20 if device.type == "cuda" else float("nan")
+    return {"samples_per_s": samples / seconds, "peak_mib": peak, "loss": float(loss)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", default="results/gpu_check.json")
+    args = parser.parse_args()
+    cuda = torch.cuda.is_available()
+    device = torch.device("cuda" if cuda else "cpu")
+    if not cuda:
+        print("no GPU found: running a tiny version on CPU")
+        torch.set_num_threads(1)
+    steps, batch, size = (20, 256, 32) if cuda else (2, 16, 8)
+    g = torch.Generator().manual_seed(0)
+    X = torch.randn(batch, 3, size, size, generator=g).to(device)
+    y = torch.randint(0, 10, (batch,), generator=g).to(device)
+    image = Task("image", 3, 10)
+    configs = {"nasbench201": NB201Config() if cuda else NB201Config(4, 1),
+               "nasbench101": NB101Config(128, 3, 3) if cuda else NB101Config(4, 1, 1),
+               "darts": DartsConfig(36, 20) if cuda else DartsConfig(4, 3)}
+    rows = []
+    for name, config in configs.items():
+        space = get_space(name)
+        for amp in (False, True):
+            torch.manual_seed(0)
+            net = space.build(space.sample(0), image, config=config)
+            rows.append({"space": name, "amp": amp, **measure(net, (X,), y, None, device=device, amp=amp, steps=steps)})
+    data, task = load_dataset("Cora")
+    data = data.to(device)
+    space = get_space("nasbench-graph")
+    for amp in (False, True):
+        torch.manual_seed(0)
+        net = space.build(space.from_string("[0,0,1,2] [gat,gcn,sage,arma]"), task)
+        try:
+            row = measure(net, (data.x, data.edge_index), data.y, data.train_mask, device=device, amp=amp, steps=steps)
+        except RuntimeError as err:  # report, do not hide, an op without bfloat16 support
+            row = {"error": str(err).splitlines()[0]}
+        rows.append({"space": "nasbench-graph (Cora, all nodes)", "amp": amp, **row})
+    objective = TrainingObjective(space, load_dataset("Cora")[0], task, epochs=20 if cuda else 2, device=device)
+    evaluation = objective(space.from_string("[0,1,2,3] [skip,skip,gcn,gcn]"))
+    print(f"{'space':34s} {'amp':5s} {'samples/s':>12s} {'peak MiB':>10s}")
+    for r in rows:
+        if "error" in r:
+            print(f"{r['space']:34s} {r['amp']!s:5s} error: {r['error']}")
+        else:
+            print(f"{r['space']:34s} {r['amp']!s:5s} {r['samples_per_s']:12.1f} {r['peak_mib']:10.1f}")
+    print(f"TrainingObjective on {objective.device} (amp={objective.amp}): valid {evaluation.valid:.2f}, "
+          f"{evaluation.cost_seconds:.1f}s")
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text(json.dumps({"device": str(device), "rows": rows, "training_valid": evaluation.valid},
+                                         indent=2))
+
+
+if __name__ == "__main__":
+    main()
