@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import optuna
+import torch
 
 from latentnas.objectives import BenchmarkObjective
 from latentnas.samplers import SAMPLERS, make_sampler
@@ -32,9 +33,10 @@ from latentnas.study import create_study, run_search
 BASELINES = ["random", "evolution", "local-search", "tpe"]
 
 
-def run_one(job: tuple[str, str, str | None, str, int, int]) -> dict[str, Any]:
-    benchmark, dataset, fidelity, sampler_name, seed, budget = job
+def run_one(job: tuple[str, str, str | None, str, int, int, int]) -> dict[str, Any]:
+    benchmark, dataset, fidelity, sampler_name, seed, budget, threads = job
     optuna.logging.set_verbosity(optuna.logging.WARNING)
+    torch.set_num_threads(threads)
     objective = BenchmarkObjective(benchmark, dataset, fidelity=fidelity)
     # Regret and the top fraction are judged on the main column, whatever column is searched.
     judge = BenchmarkObjective(benchmark, dataset)
@@ -135,8 +137,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seeds", type=int, default=30, help="seeds 0..N-1")
     parser.add_argument("--budget", type=int, default=100, help="unique architectures per run")
     parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--threads", type=int, default=1, help="torch threads per worker (small GPs gain nothing)")
     parser.add_argument("--out", type=Path, default=Path("results/compare"))
     args = parser.parse_args(argv)
+    torch.set_num_threads(args.threads)
 
     from latentnas.benchmarks import get_benchmark
     from latentnas.errors import LatentNASError
@@ -152,7 +156,7 @@ def main(argv: list[str] | None = None) -> int:
     except LatentNASError as err:
         print(f"compare.py: error: {err}", file=sys.stderr)
         return 2
-    jobs = [(args.benchmark, d, args.fidelity, s, seed, args.budget)
+    jobs = [(args.benchmark, d, args.fidelity, s, seed, args.budget, args.threads)
             for d in datasets for s in args.samplers for seed in range(args.seeds)]
     rows: list[dict[str, Any]] = []
     if args.workers > 1:

@@ -60,6 +60,8 @@ class LatentBOSampler(LatentSampler):
         screen: Architectures of the pool kept by the analytic screen for the final qLogNEI scoring.
         max_train: Observations the exact GP is fitted on; beyond it, the best half plus a random rest (a subset GP,
             so a proposal stays fast at thousands of observations).
+        fit_maxiter: L-BFGS iterations of the GP's hyperparameter fit (the marginal likelihood is flat long before
+            scipy's default stopping rule fires; this bounds a proposal's time).
         mc_samples: Quasi-MC samples of the acquisition.
         seed: Seed; the same seed gives the same trials.
     """
@@ -80,6 +82,7 @@ class LatentBOSampler(LatentSampler):
         space_pool: bool = True,
         screen: int = 128,
         max_train: int = 1000,
+        fit_maxiter: int = 75,
         mc_samples: int = 64,
         seed: int | None = None,
     ) -> None:
@@ -100,6 +103,7 @@ class LatentBOSampler(LatentSampler):
         self.space_pool = space_pool
         self.screen = screen
         self.max_train = max_train
+        self.fit_maxiter = fit_maxiter
         self.mc_samples = mc_samples
 
     # ------------------------------------------------------------------------------------------------ geometry
@@ -148,7 +152,8 @@ class LatentBOSampler(LatentSampler):
     def fit(self, train_X: Tensor, train_Y: Tensor) -> SingleTaskGP:
         """Fits a GP (BoTorch's default SingleTaskGP) on ``n x d`` inputs in the unit cube and ``n x 1`` outputs."""
         model = SingleTaskGP(train_X, train_Y, outcome_transform=Standardize(m=1))
-        fit_gpytorch_mll(ExactMarginalLogLikelihood(model.likelihood, model))
+        fit_gpytorch_mll(ExactMarginalLogLikelihood(model.likelihood, model),
+                         optimizer_kwargs={"options": {"maxiter": self.fit_maxiter}})
         return model
 
     def propose(self, history: History, rng: random.Random) -> Any:
