@@ -12,6 +12,14 @@ embedded space is the decodable set, so this is the exact maximizer over it; arc
 their own encoding, not at the point that produced them, keeps the GP honest about where they really lie; candidates
 the study knows (evaluated, failed or running) are never proposed.
 
+The GP's inputs (``kernel``): ``"decoded"`` (default) feeds it the decoder's output at ``z``, the node-type
+probabilities and edge probabilities of the graph that ``z`` decodes to, under an isotropic Matérn-5/2 kernel: a deep
+kernel whose feature map is the pretrained decoder, so the GP compares points by the architectures they stand for,
+and every point of the latent space still has features (the acquisition stays a differentiable function of ``z``).
+``"latent"`` feeds it ``z`` itself under BoTorch's default ARD kernel, as arch2vec does. On NB201 (CIFAR-10) and
+NAS-Bench-Graph (Cora) with the shipped encoders, a GP fitted on 100 random architectures ranks the rest with
+Spearman 0.72-0.84 and 0.41-0.50 on decoded features, against 0.24-0.45 and 0.10-0.21 on ``z``.
+
 Trials still running (other workers, or several ``study.ask()`` before their ``tell``) enter as ``X_pending``, so a
 batch of ``q`` asks yields ``q`` different proposals. With ``trust_region=True`` the box shrinks around the incumbent
 as in TuRBO (Eriksson et al., 2019): halved after ``failure_tolerance`` proposals without improvement, doubled after
@@ -22,10 +30,12 @@ from __future__ import annotations
 
 import math
 import random
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import torch
+from botorch.acquisition import AcquisitionFunction
 from botorch.acquisition.analytic import LogExpectedImprovement
 from botorch.acquisition.logei import qLogNoisyExpectedImprovement
 from botorch.fit import fit_gpytorch_mll
@@ -33,6 +43,7 @@ from botorch.models import SingleTaskGP
 from botorch.models.transforms.outcome import Standardize
 from botorch.optim import optimize_acqf
 from botorch.sampling import SobolQMCNormalSampler
+from gpytorch.kernels import MaternKernel, ScaleKernel
 from gpytorch.mlls import ExactMarginalLogLikelihood
 from torch import Tensor
 
@@ -40,6 +51,9 @@ from latentnas.samplers.base import History, Observation
 from latentnas.samplers.latent_base import LatentSampler, encoded_space
 from latentnas.spaces import SearchSpace
 from latentnas.vae import LatentSpace
+
+
+KERNELS = ("decoded", "latent")
 
 
 class LatentBOSampler(LatentSampler):
@@ -56,6 +70,7 @@ class LatentBOSampler(LatentSampler):
         trust_region: Search a TuRBO-style box around the incumbent instead of the whole latent box.
         success_tolerance: Improvements in a row that double the trust region.
         failure_tolerance: Proposals without improvement that halve the trust region.
+        kernel: GP inputs: ``"decoded"`` (decoder probabilities at ``z``) or ``"latent"`` (``z`` itself).
         space_pool: In a finite space, screen every unevaluated architecture (encoded once per latent space).
         screen: Architectures of the pool kept by the analytic screen for the final qLogNEI scoring.
         max_train: Observations the exact GP is fitted on; beyond it, the best half plus a random rest (a subset GP,
@@ -79,6 +94,7 @@ class LatentBOSampler(LatentSampler):
         trust_region: bool = False,
         success_tolerance: int = 3,
         failure_tolerance: int = 8,
+        kernel: str = "decoded",
         space_pool: bool = True,
         screen: int = 128,
         max_train: int = 1000,
@@ -91,6 +107,8 @@ class LatentBOSampler(LatentSampler):
                 raise ValueError(f"{name} must be non-negative, got {value}")
         if raw_samples == num_restarts == n_parents == 0:
             raise ValueError("raw_samples, num_restarts and n_parents are all 0: no candidates to choose from")
+        if kernel not in KERNELS:
+            raise ValueError(f"unknown kernel '{kernel}'; choices: {', '.join(KERNELS)}")
         if max_train < 2:
             raise ValueError(f"max_train must be at least 2, got {max_train}")
         super().__init__(space, latent=latent, checkpoint=checkpoint, n_initial=n_initial, seed=seed)
@@ -100,6 +118,9 @@ class LatentBOSampler(LatentSampler):
         self.trust_region = trust_region
         self.success_tolerance = success_tolerance
         self.failure_tolerance = failure_tolerance
+        self.kernel = kernel
+        self._inputs: dict[str, Tensor] = {}  # a cache: inputs are a pure function of the architecture
+        self._pool_inputs: Tensor | None = None
         self.space_pool = space_pool
         self.screen = screen
         self.max_train = max_train
@@ -107,6 +128,19 @@ class LatentBOSampler(LatentSampler):
         self.mc_samples = mc_samples
 
     # ------------------------------------------------------------------------------------------------ geometry
+    def arch_inputs(self, archs: list[Any], *, keys: list[str] | None = None) -> Tensor:
+        """GP inputs of architectures, at their own encodings (``n x D``, cached by canonical key)."""
+        keys = keys if keys is not None else [self.space.canonical_key(a) for a in archs]
+        missing = [(k, a) for k, a in zip(keys, archs) if k not in self._inputs]
+        if missing:
+            unit = self.to_unit(self.encode([a for _, a in missing]))
+            with torch.no_grad():
+                X = torch.cat([self.gp_inputs(chunk) for chunk in unit.split(4096)])
+            self._inputs.update(zip((k for k, _ in missing), X))
+        if not keys:
+            return torch.zeros(0, 0, dtype=torch.float64)
+        return torch.stack([self._inputs[k] for k in keys])
+
     def to_unit(self, z: Tensor) -> Tensor:
         """Maps latent points (``n x d``) into the unit cube of the latent box."""
         low, high = self.latent.bounds.to(z)
@@ -149,9 +183,24 @@ class LatentBOSampler(LatentSampler):
         keep = self.max_train // 2
         return ranked[:keep] + rng.sample(ranked[keep:], self.max_train - keep)
 
+    def gp_inputs(self, x: Tensor) -> Tensor:
+        """The GP's inputs at unit-cube latent points ``x`` (``... x d``): ``x`` itself, or decoded features."""
+        if self.kernel == "latent":
+            return x
+        vae = self.latent.vae
+        param = next(vae.parameters())
+        flat = self.from_unit(x.reshape(-1, x.size(-1))).to(param)
+        type_logits, adj_logits = vae.decode(flat)
+        n = adj_logits.size(-1)
+        rows, cols = torch.triu_indices(n, n, offset=1, device=adj_logits.device)
+        features = torch.cat([type_logits.softmax(-1).flatten(1), adj_logits[:, rows, cols].sigmoid()], dim=1)
+        return features.to(x).reshape(*x.shape[:-1], features.size(-1))
+
     def fit(self, train_X: Tensor, train_Y: Tensor) -> SingleTaskGP:
-        """Fits a GP (BoTorch's default SingleTaskGP) on ``n x d`` inputs in the unit cube and ``n x 1`` outputs."""
-        model = SingleTaskGP(train_X, train_Y, outcome_transform=Standardize(m=1))
+        """Fits a GP on ``n x D`` inputs (see :meth:`gp_inputs`) and ``n x 1`` outputs."""
+        # Decoded features are many and redundant: one lengthscale; latent coordinates: BoTorch's ARD default.
+        covar = ScaleKernel(MaternKernel(nu=2.5)) if self.kernel == "decoded" else None
+        model = SingleTaskGP(train_X, train_Y, covar_module=covar, outcome_transform=Standardize(m=1))
         fit_gpytorch_mll(ExactMarginalLogLikelihood(model.likelihood, model),
                          optimizer_kwargs={"options": {"maxiter": self.fit_maxiter}})
         return model
@@ -171,10 +220,11 @@ class LatentBOSampler(LatentSampler):
 
     def _propose_scored(self, history: History, rng: random.Random) -> tuple[Any, float]:
         train = self.training_set(history, rng)
-        train_X = self.to_unit(self.encode([o.arch for o in train]))
+        train_Z = self.to_unit(self.encode([o.arch for o in train]))
+        train_X = self.arch_inputs([o.arch for o in train])
         train_Y = torch.tensor([[o.value] for o in train], dtype=torch.float64)
         model = self.fit(train_X, train_Y)
-        X_pending = self.to_unit(self.encode(history.pending)) if history.pending else None
+        X_pending = self.arch_inputs(history.pending) if history.pending else None
         acqf = qLogNoisyExpectedImprovement(
             model,
             X_baseline=train_X,
@@ -182,7 +232,7 @@ class LatentBOSampler(LatentSampler):
             prune_baseline=True,
             sampler=SobolQMCNormalSampler(torch.Size([self.mc_samples]), seed=rng.getrandbits(31)),
         )
-        incumbent = train_X[int(train_Y.argmax())]
+        incumbent = train_Z[int(train_Y.argmax())]
         box = self.search_box(history, incumbent)
         candidates = self.candidates(history, rng, acqf, box)
         if self.space_pool and self.space.is_finite:
@@ -190,7 +240,7 @@ class LatentBOSampler(LatentSampler):
                 self.space.canonical_key(a) for a in candidates})
         if not candidates:
             return self.sample_new(history, rng), -math.inf
-        X = self.to_unit(self.encode(candidates)).unsqueeze(1)
+        X = self.arch_inputs(candidates).unsqueeze(1)
         with torch.no_grad():
             scores = torch.cat([acqf(chunk) for chunk in X.split(512)])
         best = int(scores.argmax())
@@ -201,11 +251,14 @@ class LatentBOSampler(LatentSampler):
     ) -> list[Any]:
         """The ``screen`` unevaluated architectures of a finite space (inside ``box``) with the best analytic LogEI."""
         archs, keys, z = encoded_space(self.latent)
-        X = self.to_unit(z)
-        inside = ((X >= box[0]) & (X <= box[1])).all(dim=-1).tolist()
+        Z = self.to_unit(z)
+        inside = ((Z >= box[0]) & (Z <= box[1])).all(dim=-1).tolist()
         idx = [i for i, k in enumerate(keys) if inside[i] and k not in history.known and k not in exclude]
         if not idx:
             return []
+        if self._pool_inputs is None:
+            self._pool_inputs = self.arch_inputs(archs, keys=keys)
+        X = self._pool_inputs
         log_ei = LogExpectedImprovement(model, best_f=best_f)
         with torch.no_grad():
             scores = torch.cat([log_ei(chunk.unsqueeze(1)) for chunk in X[idx].split(4096)])
@@ -220,7 +273,7 @@ class LatentBOSampler(LatentSampler):
         points = [box[0] + (box[1] - box[0]) * torch.rand(self.raw_samples, box.size(1), generator=gen,
                                                            dtype=box.dtype)]
         if self.num_restarts:
-            X_opt, _ = optimize_acqf(acqf, bounds=box, q=1, num_restarts=self.num_restarts,
+            X_opt, _ = optimize_acqf(_OnLatent(acqf, self.gp_inputs), bounds=box, q=1, num_restarts=self.num_restarts,
                                      raw_samples=max(self.raw_samples, self.num_restarts), options={"maxiter": 50})
             points.append(X_opt.reshape(-1, box.size(1)))
         found = self.decode_new(self.from_unit(torch.cat(points)), history)
@@ -232,3 +285,18 @@ class LatentBOSampler(LatentSampler):
                     keys.add(key)
                     found.append(arch)
         return found
+
+
+class _OnLatent(AcquisitionFunction):
+    """An acquisition function of GP inputs, seen as a function of unit-cube latent points (for ``optimize_acqf``)."""
+
+    def __init__(self, acqf: AcquisitionFunction, inputs: Callable[[Tensor], Tensor]) -> None:
+        super().__init__(model=acqf.model)
+        self.acqf = acqf
+        self.inputs = inputs
+
+    def forward(self, X: Tensor) -> Tensor:
+        return self.acqf(self.inputs(X))
+
+    def set_X_pending(self, X_pending: Tensor | None = None) -> None:
+        self.acqf.set_X_pending(X_pending)
