@@ -278,6 +278,8 @@ def build_parser() -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=help, description=help)
         p.add_argument("--json", action="store_true", help="print one JSON object")
         p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+        p.add_argument("--threads", type=int, default=None,
+                       help="torch CPU threads (default: torch's choice; 1 is often fastest on a shared machine)")
         p.set_defaults(func=func)
         return p
 
@@ -341,6 +343,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         optuna.logging.set_verbosity(optuna.logging.WARNING)
     try:
+        if getattr(args, "threads", None) is not None:
+            if args.threads < 1:
+                raise LatentNASError(f"--threads must be positive, got {args.threads}")
+            import torch
+
+            torch.set_num_threads(args.threads)
         out = args.func(args)
     except LatentNASError as err:
         if args.debug:
