@@ -95,18 +95,34 @@ class LatentSampler(ArchitectureSampler):
         self.n_initial = n_initial
         # NOTE: a cache, not state: an encoding is a pure function of the architecture.
         self._z: dict[str, Tensor] = {}
+        self._pool_index: dict[str, int] | None = None
 
     def encode(self, archs: list[Any]) -> Tensor:
-        """Posterior means of ``archs``, an ``n x d`` double tensor (cached by canonical key)."""
+        """Posterior means of ``archs``, an ``n x d`` double tensor (cached by canonical key).
+
+        NOTE: an encoding must not depend on which other architectures share its forward pass (float results of a
+        batched matmul can change with the batch), or a resumed study would diverge from an uninterrupted one. So a
+        finite space reads every encoding from the encoded space (one fixed pass over all of it), and an infinite
+        space encodes each architecture alone.
+        """
         keys = [self.space.canonical_key(a) for a in archs]
-        # Canonical forms, so that isomorphic encodings get one point whichever the study met first.
-        missing = {k: self.space.canonicalize(a) for k, a in zip(keys, archs) if k not in self._z}
-        if missing:
-            z = self.latent.encode(list(missing.values())).detach().to("cpu", torch.float64)
-            self._z.update(zip(missing, z))
+        missing = {k: a for k, a in zip(keys, archs) if k not in self._z}
+        if missing and self.space.is_finite:
+            _, pool_keys, pool_z = encoded_space(self.latent)
+            index = self.pool_index()
+            self._z.update((k, pool_z[index[k]]) for k in missing)
+        elif missing:
+            for k, a in missing.items():  # canonical forms: isomorphic encodings get one point
+                self._z[k] = self.latent.encode([self.space.canonicalize(a)])[0].detach().to("cpu", torch.float64)
         if not keys:
             return torch.zeros(0, self.latent.dim, dtype=torch.float64)
         return torch.stack([self._z[k] for k in keys])
+
+    def pool_index(self) -> dict[str, int]:
+        """Row of each canonical key in :func:`encoded_space` (finite spaces)."""
+        if self._pool_index is None:
+            self._pool_index = {k: i for i, k in enumerate(encoded_space(self.latent)[1])}
+        return self._pool_index
 
     def generator(self, rng: random.Random) -> torch.Generator:
         return torch.Generator().manual_seed(rng.getrandbits(62))

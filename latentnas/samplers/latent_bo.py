@@ -34,9 +34,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import gpytorch
 import torch
 from botorch.acquisition import AcquisitionFunction
-from botorch.acquisition.analytic import LogExpectedImprovement
+from botorch.acquisition.analytic import _log_ei_helper  # NOTE: the numerically safe log h(u) of LogEI
 from botorch.acquisition.logei import qLogNoisyExpectedImprovement
 from botorch.fit import fit_gpytorch_mll
 from botorch.models import SingleTaskGP
@@ -128,15 +129,29 @@ class LatentBOSampler(LatentSampler):
         self.mc_samples = mc_samples
 
     # ------------------------------------------------------------------------------------------------ geometry
+    def pool_inputs(self) -> Tensor:
+        """GP inputs of every architecture of a finite space, rows as in :func:`encoded_space`."""
+        if self._pool_inputs is None:
+            pool_z = encoded_space(self.latent)[2]
+            with torch.no_grad():
+                self._pool_inputs = torch.cat([self.gp_inputs(self.to_unit(c)) for c in pool_z.split(4096)])
+        return self._pool_inputs
+
     def arch_inputs(self, archs: list[Any], *, keys: list[str] | None = None) -> Tensor:
-        """GP inputs of architectures, at their own encodings (``n x D``, cached by canonical key)."""
+        """GP inputs of architectures, at their own encodings (``n x D``, cached by canonical key).
+
+        As for encodings (see :meth:`encode`), a finite space computes them in one fixed pass over the whole space
+        and an infinite space one architecture at a time, so that they do not depend on what else is computed.
+        """
         keys = keys if keys is not None else [self.space.canonical_key(a) for a in archs]
         missing = [(k, a) for k, a in zip(keys, archs) if k not in self._inputs]
-        if missing:
-            unit = self.to_unit(self.encode([a for _, a in missing]))
+        if missing and self.space.is_finite:
+            pool, index = self.pool_inputs(), self.pool_index()
+            self._inputs.update((k, pool[index[k]]) for k, _ in missing)
+        elif missing:
             with torch.no_grad():
-                X = torch.cat([self.gp_inputs(chunk) for chunk in unit.split(4096)])
-            self._inputs.update(zip((k for k, _ in missing), X))
+                for k, a in missing:
+                    self._inputs[k] = self.gp_inputs(self.to_unit(self.encode([a])))[0]
         if not keys:
             return torch.zeros(0, 0, dtype=torch.float64)
         return torch.stack([self._inputs[k] for k in keys])
@@ -256,12 +271,14 @@ class LatentBOSampler(LatentSampler):
         idx = [i for i, k in enumerate(keys) if inside[i] and k not in history.known and k not in exclude]
         if not idx:
             return []
-        if self._pool_inputs is None:
-            self._pool_inputs = self.arch_inputs(archs, keys=keys)
-        X = self._pool_inputs
-        log_ei = LogExpectedImprovement(model, best_f=best_f)
-        with torch.no_grad():
-            scores = torch.cat([log_ei(chunk.unsqueeze(1)) for chunk in X[idx].split(4096)])
+        X = self.pool_inputs()[idx]
+        # Marginal posteriors of many points in one batch (q = 1 t-batches would make gpytorch build a
+        # (n_train + 1)^2 kernel per point); LOVE makes the variances cheap.
+        with torch.no_grad(), gpytorch.settings.fast_pred_var():
+            posteriors = [model.posterior(chunk) for chunk in X.split(512)]
+            mean = torch.cat([p.mean.reshape(-1) for p in posteriors])
+            sigma = torch.cat([p.variance.reshape(-1) for p in posteriors]).clamp_min(1e-12).sqrt()
+        scores = _log_ei_helper((mean - best_f) / sigma) + sigma.log()
         top = scores.topk(min(self.screen, len(idx))).indices.tolist()
         return [archs[idx[i]] for i in top]
 
