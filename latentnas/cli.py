@@ -33,7 +33,7 @@ def _table(rows: Sequence[Sequence[Any]], header: Sequence[str]) -> str:
 def cmd_spaces(args: argparse.Namespace) -> dict[str, Any]:
     from latentnas.spaces import SPACES, get_space
 
-    rows = []
+    rows: list[dict[str, Any]] = []
     for name in SPACES:
         space = get_space(name)
         rows.append({"space": name, "ops": list(space.ops), "size": space.size(),
@@ -222,8 +222,8 @@ def cmd_encoder_info(args: argparse.Namespace) -> dict[str, Any]:
     from latentnas.spaces import get_space
     from latentnas.vae import read_manifest
     from latentnas.vae.checkpoint import load_checkpoint
-    from latentnas.vae.metrics import prior_metrics, reconstruction_accuracy
     from latentnas.vae.dataset import pretraining_archs
+    from latentnas.vae.metrics import prior_metrics, reconstruction_accuracy
 
     manifest = read_manifest(args.path)
     try:

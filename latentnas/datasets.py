@@ -107,7 +107,7 @@ def load_planetoid(name: str, *, root: str | Path | None = None) -> tuple[Data, 
         _install_shipped(name, folder)
     try:
         dataset = Planetoid(str(folder), name)
-    except Exception as err:  # noqa: BLE001 -- PyG raises URLError, OSError, ... offline or on incomplete files
+    except Exception as err:
         raise DatasetError(f"cannot read Planetoid '{name}' under {folder}: {type(err).__name__}: {err}") from None
     data = dataset[0]
     return data, Task("node", in_channels=dataset.num_features, num_classes=dataset.num_classes)
@@ -120,7 +120,7 @@ def load_tudataset(name: str, *, root: str | Path | None = None) -> tuple[Any, T
     folder = Path(root) if root is not None else default_root() / "tudataset"
     try:
         dataset = TUDataset(str(folder), name)
-    except Exception as err:  # noqa: BLE001 -- as above
+    except Exception as err:
         raise DatasetError(f"cannot read TUDataset '{name}' under {folder}: {type(err).__name__}: {err}") from None
     if dataset.num_features == 0:
         raise DatasetError(f"TUDataset '{name}' has no node features; pass a transform that adds some")

@@ -60,8 +60,8 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
     for n in args.sizes:
         history = _history(space, archs[:n], objective)
-        bo = timed(lambda rng: sampler.propose_scored(history, rng), args.repeats)
-        rnd = timed(lambda rng: baseline.propose(history, rng), args.repeats)
+        bo = timed(lambda rng, h=history: sampler.propose_scored(h, rng), args.repeats)
+        rnd = timed(lambda rng, h=history: baseline.propose(h, rng), args.repeats)
         rows.append({"observations": n, "gp_train_points": min(n, sampler.max_train),
                      "median_s": statistics.median(bo), "min_s": min(bo), "max_s": max(bo),
                      "random_median_s": statistics.median(rnd), "repeats": args.repeats})

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -56,7 +55,7 @@ def test_search_json_and_resume(capsys: pytest.CaptureFixture[str], tmp_path: Pa
 def test_search_is_reproducible(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     _, a, _ = run(capsys, *search(tmp_path, "--sampler", "tpe", "--study", "a"))
     _, b, _ = run(capsys, *search(tmp_path, "--sampler", "tpe", "--study", "b"))
-    strip = lambda s: {k: v for k, v in json.loads(s).items() if k != "study"}  # noqa: E731
+    strip = lambda s: {k: v for k, v in json.loads(s).items() if k != "study"}
     assert strip(a) == strip(b)
 
 

@@ -108,7 +108,7 @@ class LatentSampler(ArchitectureSampler):
         keys = [self.space.canonical_key(a) for a in archs]
         missing = {k: a for k, a in zip(keys, archs) if k not in self._z}
         if missing and self.space.is_finite:
-            _, pool_keys, pool_z = encoded_space(self.latent)
+            pool_z = encoded_space(self.latent)[2]
             index = self.pool_index()
             self._z.update((k, pool_z[index[k]]) for k in missing)
         elif missing:

@@ -53,7 +53,6 @@ from latentnas.samplers.latent_base import LatentSampler, encoded_space
 from latentnas.spaces import SearchSpace
 from latentnas.vae import LatentSpace
 
-
 KERNELS = ("decoded", "latent")
 
 

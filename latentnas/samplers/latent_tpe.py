@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import optuna
-from optuna.distributions import FloatDistribution
+from optuna.distributions import BaseDistribution, FloatDistribution
 from optuna.trial import create_trial
 
 from latentnas.samplers.base import History
@@ -52,7 +52,7 @@ class LatentTPESampler(LatentSampler):
         self.multivariate = multivariate
         self.max_tries = max_tries
         low, high = self.latent.bounds.tolist()
-        self._dists = {f"z{i}": FloatDistribution(lo, hi) for i, (lo, hi) in enumerate(zip(low, high))}
+        self._dists: dict[str, BaseDistribution] = {f"z{i}": FloatDistribution(lo, hi) for i, (lo, hi) in enumerate(zip(low, high))}
 
     def propose(self, history: History, rng: random.Random) -> Any:
         if len(history.observations) < self.n_initial:
@@ -82,5 +82,6 @@ class LatentTPESampler(LatentSampler):
     def _params(self, row: list[float]) -> dict[str, float]:
         params = {}
         for (name, dist), value in zip(self._dists.items(), row):
+            assert isinstance(dist, FloatDistribution)
             params[name] = min(max(value, dist.low), dist.high)
         return params

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import optuna
-import pytest
 
 from latentnas.objectives import BenchmarkObjective
 from latentnas.study import create_study, run_search, unique_trials
