@@ -2,8 +2,11 @@ from __future__ import annotations
 
 import optuna
 import pytest
+import torch
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)
+# The fixtures are tiny: more threads only add synchronization, and on a shared CPU far more than that.
+torch.set_num_threads(1)
 
 
 @pytest.fixture
