@@ -33,8 +33,8 @@ from latentnas.study import create_study, run_search
 BASELINES = ["random", "evolution", "local-search", "tpe"]
 
 
-def run_one(job: tuple[str, str, str | None, str, int, int, int]) -> dict[str, Any]:
-    benchmark, dataset, fidelity, sampler_name, seed, budget, threads = job
+def run_one(job: tuple[str, str, str | None, str, int, int, int, dict[str, Any]]) -> dict[str, Any]:
+    benchmark, dataset, fidelity, sampler_name, seed, budget, threads, options = job
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     torch.set_num_threads(threads)
     objective = BenchmarkObjective(benchmark, dataset, fidelity=fidelity)
@@ -44,7 +44,7 @@ def run_one(job: tuple[str, str, str | None, str, int, int, int]) -> dict[str, A
     threshold = stats.top_threshold(TOP_FRACTION)
     space = objective.space
     start = time.perf_counter()
-    study = create_study(space, make_sampler(sampler_name, space, seed=seed))
+    study = create_study(space, make_sampler(sampler_name, space, seed=seed, **options.get(sampler_name, {})))
     result = run_search(study, objective, n_unique=budget)
     seconds = time.perf_counter() - start
     best_valid = -float("inf")
@@ -135,6 +135,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--fidelity", default=None, help="column searched (the main column judges)")
     parser.add_argument("--samplers", nargs="+", default=BASELINES, help=f"choices: {', '.join(SAMPLERS)}")
     parser.add_argument("--seeds", type=int, default=30, help="seeds 0..N-1")
+    parser.add_argument("--seed-list", type=int, nargs="+", default=None, help="these seeds instead of 0..N-1")
+    parser.add_argument("--options", type=json.loads, default={},
+                        help='sampler keyword arguments as JSON, e.g. \'{"latent-bo": {"trust_region": true}}\'')
     parser.add_argument("--budget", type=int, default=100, help="unique architectures per run")
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--threads", type=int, default=1, help="torch threads per worker (small GPs gain nothing)")
@@ -156,8 +159,10 @@ def main(argv: list[str] | None = None) -> int:
     except LatentNASError as err:
         print(f"compare.py: error: {err}", file=sys.stderr)
         return 2
-    jobs = [(args.benchmark, d, args.fidelity, s, seed, args.budget, args.threads)
-            for d in datasets for s in args.samplers for seed in range(args.seeds)]
+    seeds = args.seed_list if args.seed_list is not None else list(range(args.seeds))
+    args.seeds = len(seeds)
+    jobs = [(args.benchmark, d, args.fidelity, s, seed, args.budget, args.threads, args.options)
+            for d in datasets for s in args.samplers for seed in seeds]
     rows: list[dict[str, Any]] = []
     if args.workers > 1:
         with ProcessPoolExecutor(args.workers) as pool:
