@@ -72,7 +72,9 @@ class LatentBOSampler(LatentSampler):
         failure_tolerance: Proposals without improvement that halve the trust region.
         kernel: GP inputs: ``"decoded"`` (decoder probabilities at ``z``) or ``"latent"`` (``z`` itself).
         space_pool: In a finite space, screen every unevaluated architecture (encoded once per latent space).
-        screen: Architectures of the pool kept by the analytic screen for the final qLogNEI scoring.
+        screen: Architectures of the pool kept by the analytic screen, beside the other candidates.
+        shortlist: Candidates (best by analytic LogEI) that qLogNEI, joint with the baseline and pending points,
+            finally scores.
         max_train: Observations the exact GP is fitted on; beyond it, the best half plus a random rest (a subset GP,
             so a proposal stays fast at thousands of observations).
         fit_maxiter: L-BFGS iterations of the GP's hyperparameter fit (the marginal likelihood is flat long before
@@ -87,7 +89,7 @@ class LatentBOSampler(LatentSampler):
         *,
         latent: LatentSpace | None = None,
         checkpoint: str | Path | None = None,
-        n_initial: int = 10,
+        n_initial: int = 20,
         raw_samples: int = 256,
         num_restarts: int = 0,
         n_parents: int = 5,
@@ -97,7 +99,8 @@ class LatentBOSampler(LatentSampler):
         kernel: str = "decoded",
         space_pool: bool = True,
         screen: int = 128,
-        max_train: int = 1000,
+        shortlist: int = 64,
+        max_train: int = 300,
         fit_maxiter: int = 75,
         mc_samples: int = 64,
         seed: int | None = None,
@@ -123,6 +126,7 @@ class LatentBOSampler(LatentSampler):
         self._pool_inputs: Tensor | None = None
         self.space_pool = space_pool
         self.screen = screen
+        self.shortlist = shortlist
         self.max_train = max_train
         self.fit_maxiter = fit_maxiter
         self.mc_samples = mc_samples
@@ -254,11 +258,13 @@ class LatentBOSampler(LatentSampler):
                 self.space.canonical_key(a) for a in candidates})
         if not candidates:
             return self.sample_new(history, rng), -math.inf
-        X = self.arch_inputs(candidates).unsqueeze(1)
+        X = self.arch_inputs(candidates)
+        # qLogNEI (joint with the baseline, pending points included) on the analytic LogEI's shortlist.
+        shortlist = log_expected_improvement(model, X, float(train_Y.max())).topk(min(self.shortlist, len(X))).indices
         with torch.no_grad():
-            scores = torch.cat([acqf(chunk) for chunk in X.split(512)])
-        best = int(scores.argmax())
-        return candidates[best], float(scores[best])
+            scores = acqf(X[shortlist].unsqueeze(1))
+        best = int(shortlist[int(scores.argmax())])
+        return candidates[best], float(scores.max())
 
     def screened_pool(
         self, history: History, model: SingleTaskGP, best_f: float, box: Tensor, exclude: set[str]
@@ -270,14 +276,7 @@ class LatentBOSampler(LatentSampler):
         idx = [i for i, k in enumerate(keys) if inside[i] and k not in history.known and k not in exclude]
         if not idx:
             return []
-        X = self.pool_inputs()[idx]
-        # Marginal posteriors of many points in one batch (q = 1 t-batches would make gpytorch build a
-        # (n_train + 1)^2 kernel per point); LOVE makes the variances cheap.
-        with torch.no_grad(), gpytorch.settings.fast_pred_var():
-            posteriors = [model.posterior(chunk) for chunk in X.split(512)]
-            mean = torch.cat([p.mean.reshape(-1) for p in posteriors])
-            sigma = torch.cat([p.variance.reshape(-1) for p in posteriors]).clamp_min(1e-12).sqrt()
-        scores = _log_ei_helper((mean - best_f) / sigma) + sigma.log()
+        scores = log_expected_improvement(model, self.pool_inputs()[idx], best_f)
         top = scores.topk(min(self.screen, len(idx))).indices.tolist()
         return [archs[idx[i]] for i in top]
 
@@ -316,3 +315,17 @@ class _OnLatent(AcquisitionFunction):
 
     def set_X_pending(self, X_pending: Tensor | None = None) -> None:
         self.acqf.set_X_pending(X_pending)
+
+
+def log_expected_improvement(model: SingleTaskGP, X: Tensor, best_f: float) -> Tensor:
+    """Analytic LogEI of each row of ``X`` (``n x D``) under ``model``'s marginal posteriors, as an ``n`` tensor.
+
+    Marginals of many points at once: q = 1 t-batches (``LogExpectedImprovement(X.unsqueeze(1))``) make gpytorch
+    build an ``(n_train + 1)^2`` kernel per point. Chunks keep the (unused) test covariance small; LOVE makes the
+    variances cheap.
+    """
+    with torch.no_grad(), gpytorch.settings.fast_pred_var():
+        posteriors = [model.posterior(chunk) for chunk in X.split(256)]
+        mean = torch.cat([p.mean.reshape(-1) for p in posteriors])
+        sigma = torch.cat([p.variance.reshape(-1) for p in posteriors]).clamp_min(1e-12).sqrt()
+    return _log_ei_helper((mean - best_f) / sigma) + sigma.log()
