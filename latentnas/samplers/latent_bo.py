@@ -17,8 +17,9 @@ probabilities and edge probabilities of the graph that ``z`` decodes to, under a
 kernel whose feature map is the pretrained decoder, so the GP compares points by the architectures they stand for,
 and every point of the latent space still has features (the acquisition stays a differentiable function of ``z``).
 ``"latent"`` feeds it ``z`` itself under BoTorch's default ARD kernel, as arch2vec does. On NB201 (CIFAR-10) and
-NAS-Bench-Graph (Cora) with the shipped encoders, a GP fitted on 100 random architectures ranks the rest with
-Spearman 0.72-0.84 and 0.41-0.50 on decoded features, against 0.24-0.45 and 0.10-0.21 on ``z``.
+NAS-Bench-Graph (Cora) with the shipped encoders, a GP fitted on 100 random architectures ranks 3,000 others with
+Spearman 0.72-0.84 and 0.41-0.50 on decoded features, against 0.20-0.44 and 0.13-0.20 on ``z``
+(``scripts/surrogate_quality.py``).
 
 Trials still running (other workers, or several ``study.ask()`` before their ``tell``) enter as ``X_pending``, so a
 batch of ``q`` asks yields ``q`` different proposals. With ``trust_region=True`` the box shrinks around the incumbent
