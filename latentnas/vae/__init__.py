@@ -1,8 +1,10 @@
-"""The graph VAE over a space's graph form: model, loss, training, metrics, latent space and checkpoints."""
+"""The graph VAE over a space's graph form: model, loss, training, metrics, latent space, fine-tuning and
+checkpoints."""
 
 from __future__ import annotations
 
 from latentnas.vae.checkpoint import load_checkpoint, read_manifest, save_checkpoint
+from latentnas.vae.finetune import finetune_latent_space
 from latentnas.vae.latent import LatentSpace
 from latentnas.vae.losses import VAELoss, vae_loss
 from latentnas.vae.metrics import PriorMetrics, prior_metrics, reconstruction_accuracy
@@ -21,6 +23,7 @@ __all__ = [
     "build_vae",
     "default_train_config",
     "evaluate_vae",
+    "finetune_latent_space",
     "load_checkpoint",
     "prior_metrics",
     "read_manifest",
