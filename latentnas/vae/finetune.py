@@ -40,8 +40,9 @@ def finetune_latent_space(
 
     A pretrained VAE's latent space is organized by graph structure alone; a GP in it sees objective values only
     through that structure. Here a small MLP ``g(mu) -> y`` on the posterior mean is trained with the encoder, so that
-    the encoder learns which differences between architectures matter for the objective (as in the predictor-guided
-    VAEs of D-VAE and arch2vec's supervised variants). The VAE loss (reconstruction plus ``beta`` times KL, on the
+    the encoder learns which differences between architectures matter for the objective (the joint encoder,
+    predictor and decoder of `"Neural Architecture Optimization" <https://arxiv.org/abs/1808.07233>`_, Luo et al.,
+    2018). The VAE loss (reconstruction plus ``beta`` times KL, on the
     labelled architectures and a batch of ``unlabelled`` ones per step) is kept so that the space still decodes to
     the architectures it encodes. The predictor head is discarded: what is kept is the reshaped space.
 
