@@ -185,7 +185,7 @@ def cmd_pretrain(args: argparse.Namespace) -> dict[str, Any]:
             raise LatentNASError(f"--{name.replace('_', '-')} must be positive, got {value}")
     from pathlib import Path
 
-    out = Path(args.out or f"runs/checkpoints/{space.name}.pt")
+    out = Path(args.out or f"runs/checkpoints/{space.checkpoint_name}.pt")
     if out.suffix != ".pt":
         raise LatentNASError(f"--out must end in .pt (the manifest goes beside it as .json), got {out}")
     if not args.force and (out.exists() or out.with_suffix(".json").exists()):
@@ -228,7 +228,9 @@ def cmd_encoder_info(args: argparse.Namespace) -> dict[str, Any]:
     manifest = read_manifest(args.path)
     try:
         space = get_space(manifest["space"])
-    except LatentNASError as err:
+        if manifest.get("ops") and tuple(manifest["ops"]) != space.ops:  # e.g. NAS-Bench-Graph's proteins ops
+            space = get_space(manifest["space"], ops=manifest["ops"])
+    except (LatentNASError, TypeError, ValueError) as err:
         raise CheckpointError(f"checkpoint {args.path}: {err}") from None
     vae, manifest = load_checkpoint(args.path, space=space)
     start = time.perf_counter()

@@ -54,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
         edit.append(abs(objective(neighbour).valid - float(valid[i])))
 
     rows = []
-    for path in args.checkpoints or [str(default_checkpoint(space.name))]:
+    for path in args.checkpoints or [str(default_checkpoint(space))]:
         manifest = read_manifest(path)
         z = load_latent_space(space, path).encode(archs).to("cpu", torch.float64)
         dist = torch.cdist(z[anchors], z)

@@ -56,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
     space = objective.space
     archs = pretraining_archs(space)
     y = torch.tensor([objective(a).valid for a in archs], dtype=torch.float64)
-    latent = load_latent_space(space, args.checkpoint or default_checkpoint(space.name))
+    latent = load_latent_space(space, args.checkpoint or default_checkpoint(space))
     sampler = LatentBOSampler(space, latent=latent)
     z = sampler.to_unit(sampler.encode(archs))
     num_types = space.graph_spec.num_types

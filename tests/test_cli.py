@@ -23,9 +23,11 @@ def test_spaces_lists_every_space(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "spaces", "--json")
     assert code == 0
     rows = {r["space"]: r for r in json.loads(out)["spaces"]}
-    assert list(rows) == ["nasbench-graph", "nasbench201", "nasbench101", "darts"]
+    assert list(rows) == ["nasbench-graph", "nasbench-graph-proteins", "nasbench201", "nasbench101", "darts"]
     assert rows["nasbench201"]["size"] == 15625
     assert rows["nasbench-graph"]["size"] == 59040
+    assert rows["nasbench-graph-proteins"]["size"] == 5616
+    assert rows["nasbench-graph-proteins"]["ops"] == ["gcn", "sage", "arma", "fc", "skip"]
 
 
 def test_benchmarks_lists_datasets(capsys: pytest.CaptureFixture[str]) -> None:

@@ -31,7 +31,7 @@ def test_pretrain_writes_a_checkpoint_that_encoder_info_reads(tmp_path: Path, ca
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["pretrain", "--space", "nb201"], "unknown space 'nb201'; choices: nasbench-graph, nasbench201"),
+        (["pretrain", "--space", "nb201"], "unknown space 'nb201'; choices: nasbench-graph, nasbench-graph-proteins, nasbench201"),
         (["pretrain", "--space", "nasbench201", "--encoder", "gat"], "unknown encoder 'gat'; choices: gin, dag"),
         (["pretrain", "--space", "nasbench201", "--epochs", "0"], "--epochs must be positive, got 0"),
         (["pretrain", "--space", "nasbench201", "--out", "x.json"], "--out must end in .pt"),
@@ -50,3 +50,10 @@ def test_shipped_checkpoints_reconstruct_their_space(space: str, capsys: pytest.
     info = json.loads(capsys.readouterr().out)
     assert info["space"] == space
     assert info["reconstruction_accuracy"] == 1.0 and info["validity"] == 1.0
+
+
+def test_shipped_proteins_checkpoint_is_read_with_its_own_ops(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["encoder-info", str(SHIPPED / "nasbench-graph-proteins.pt"), "--json"]) == 0
+    info = json.loads(capsys.readouterr().out)
+    assert info["space"] == "nasbench-graph" and info["measured_on"] == 2_021
+    assert round(info["reconstruction_accuracy"] * 2_021) == 2_019 and info["validity"] == 1.0

@@ -20,14 +20,20 @@ from latentnas.vae import LatentSpace, load_checkpoint
 CHECKPOINT_DIR = Path(os.environ.get("LATENTNAS_CHECKPOINTS", Path(__file__).resolve().parents[2] / "checkpoints"))
 
 
-def default_checkpoint(space_name: str) -> Path:
-    """The shipped checkpoint of ``space_name``; raises ``CheckpointError`` saying how to make one if absent."""
+def default_checkpoint(space: str | SearchSpace[Any]) -> Path:
+    """The shipped checkpoint of a space (or of a space's :attr:`~SearchSpace.checkpoint_name`); raises
+    ``CheckpointError`` saying how to make one if absent."""
+    space_name = space if isinstance(space, str) else space.checkpoint_name
     path = CHECKPOINT_DIR / f"{space_name}.pt"
     if not path.is_file():
+        from latentnas.spaces import SPACES
+
         shipped = sorted(p.stem for p in CHECKPOINT_DIR.glob("*.pt")) if CHECKPOINT_DIR.is_dir() else []
+        how = (f"`latentnas pretrain --space {space_name}`" if space_name in SPACES else
+               "`latentnas.vae.train_vae` on this space, saved with `save_checkpoint`,")
         raise CheckpointError(
             f"no pretrained encoder for space '{space_name}' in {CHECKPOINT_DIR} (shipped: {', '.join(shipped) or 'none'});"
-            f" train one with `latentnas pretrain --space {space_name}` and pass --checkpoint"
+            f" train one with {how} and pass --checkpoint"
         )
     return path
 
@@ -38,7 +44,7 @@ def load_latent_space(space: SearchSpace[Any], checkpoint: str | Path | None = N
     Loaded once per (space, file) in a process: samplers of many seeds share it. Its box (``bounds``) spans the
     encodings of the space's architectures (every one in a finite space, 5,000 samples otherwise).
     """
-    path = Path(checkpoint or default_checkpoint(space.name)).resolve()
+    path = Path(checkpoint or default_checkpoint(space)).resolve()
     key = (space.name, space.graph_spec, str(path), path.stat().st_mtime_ns if path.exists() else 0)
     if key not in _LATENTS:
         from latentnas.vae.dataset import pretraining_archs

@@ -28,6 +28,7 @@ def _lazy(module: str, cls: str) -> Callable[..., SearchSpace[Any]]:
 
 
 SPACES.register("nasbench-graph", _lazy("latentnas.spaces.nasbench_graph", "NasBenchGraphSpace"))
+SPACES.register("nasbench-graph-proteins", _lazy("latentnas.spaces.nasbench_graph", "proteins_space"))
 SPACES.register("nasbench201", _lazy("latentnas.spaces.nasbench201", "NasBench201Space"))
 SPACES.register("nasbench101", _lazy("latentnas.spaces.nasbench101", "NasBench101Space"))
 SPACES.register("darts", _lazy("latentnas.spaces.darts", "DartsSpace"))

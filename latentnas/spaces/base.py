@@ -121,6 +121,12 @@ class SearchSpace(ABC, Generic[A]):
         return rng.choice(choices)
 
     @property
+    def checkpoint_name(self) -> str:
+        """The file stem of this space's shipped pretrained encoder (``checkpoints/<stem>.pt``): the name, unless
+        the op vocabulary differs from the registered space's."""
+        return self.name
+
+    @property
     def is_finite(self) -> bool:
         """Whether :meth:`enumerate` is available."""
         return False

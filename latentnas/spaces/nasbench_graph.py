@@ -85,6 +85,15 @@ class NasBenchGraphSpace(SearchSpace[GraphArch]):
         self.ops = tuple(op for op in OPS if op in chosen)
         self._spec = GraphSpec(num_nodes=NUM_COMPUTING + 2, node_types=("input", "output", *self.ops))
 
+    @property
+    def checkpoint_name(self) -> str:
+        """``nasbench-graph``, ``nasbench-graph-proteins`` for the five proteins ops, else the ops joined."""
+        if self.ops == OPS:
+            return self.name
+        if self.ops == PROTEINS_OPS:
+            return f"{self.name}-proteins"
+        return "-".join((self.name, *self.ops))
+
     # ----------------------------------------------------------------------------------------------- membership
     def validate(self, arch: GraphArch) -> None:
         if not isinstance(arch, GraphArch):
@@ -255,3 +264,9 @@ class NasBenchGraphSpace(SearchSpace[GraphArch]):
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}()" if self.ops == OPS else f"{type(self).__name__}(ops={self.ops})"
+
+
+def proteins_space() -> NasBenchGraphSpace:
+    """The space NAS-Bench-Graph evaluated on ``proteins``: its five ops (registered as ``nasbench-graph-proteins``,
+    so that an encoder can be pretrained for it by name)."""
+    return NasBenchGraphSpace(ops=PROTEINS_OPS)
