@@ -55,6 +55,7 @@ from latentnas.spaces import SearchSpace
 from latentnas.vae import LatentSpace
 
 KERNELS = ("decoded", "latent")
+ACQUISITIONS = ("logei", "ts")
 
 
 class LatentBOSampler(LatentSampler):
@@ -72,6 +73,8 @@ class LatentBOSampler(LatentSampler):
         success_tolerance: Improvements in a row that double the trust region.
         failure_tolerance: Proposals without improvement that halve the trust region.
         kernel: GP inputs: ``"decoded"`` (decoder probabilities at ``z``) or ``"latent"`` (``z`` itself).
+        acquisition: ``"logei"``: qLogNEI on the analytic LogEI's shortlist; ``"ts"``: Thompson sampling, the
+            maximizer of one joint posterior draw over the candidates.
         space_pool: In a finite space, screen every unevaluated architecture (encoded once per latent space).
         screen: Architectures of the pool kept by the analytic screen, beside the other candidates.
         shortlist: Candidates (best by analytic LogEI) that qLogNEI, joint with the baseline and pending points,
@@ -98,6 +101,7 @@ class LatentBOSampler(LatentSampler):
         success_tolerance: int = 3,
         failure_tolerance: int = 8,
         kernel: str = "decoded",
+        acquisition: str = "logei",
         space_pool: bool = True,
         screen: int = 128,
         shortlist: int = 64,
@@ -113,6 +117,8 @@ class LatentBOSampler(LatentSampler):
             raise ValueError("raw_samples, num_restarts and n_parents are all 0: no candidates to choose from")
         if kernel not in KERNELS:
             raise ValueError(f"unknown kernel '{kernel}'; choices: {', '.join(KERNELS)}")
+        if acquisition not in ACQUISITIONS:
+            raise ValueError(f"unknown acquisition '{acquisition}'; choices: {', '.join(ACQUISITIONS)}")
         if max_train < 2:
             raise ValueError(f"max_train must be at least 2, got {max_train}")
         super().__init__(space, latent=latent, checkpoint=checkpoint, n_initial=n_initial, seed=seed)
@@ -123,6 +129,7 @@ class LatentBOSampler(LatentSampler):
         self.success_tolerance = success_tolerance
         self.failure_tolerance = failure_tolerance
         self.kernel = kernel
+        self.acquisition = acquisition
         self._inputs: dict[str, Tensor] = {}  # a cache: inputs are a pure function of the architecture
         self._pool_inputs: Tensor | None = None
         self.space_pool = space_pool
@@ -260,6 +267,10 @@ class LatentBOSampler(LatentSampler):
         if not candidates:
             return self.sample_new(history, rng), -math.inf
         X = self.arch_inputs(candidates)
+        if self.acquisition == "ts":
+            with torch.no_grad():
+                draw = model.posterior(X).rsample().reshape(-1)
+            return candidates[int(draw.argmax())], float(draw.max())
         # qLogNEI (joint with the baseline, pending points included) on the analytic LogEI's shortlist.
         shortlist = log_expected_improvement(model, X, float(train_Y.max())).topk(min(self.shortlist, len(X))).indices
         with torch.no_grad():

@@ -50,6 +50,13 @@ class TestLatentBOTrustRegion(SamplerContract):
                                trust_region=True, seed=seed)
 
 
+class TestLatentBOThompson(SamplerContract):
+    budget = 14
+
+    def make(self, space: Any, seed: int) -> optuna.samplers.BaseSampler:
+        return LatentBOSampler(space, latent=tiny_latent(), n_initial=5, raw_samples=16, acquisition="ts", seed=seed)
+
+
 class TestLatentTPE(SamplerContract):
     budget = 16
 
@@ -119,6 +126,8 @@ def test_arguments_are_checked() -> None:
         LatentBOSampler(space, latent=tiny_latent(), raw_samples=-1)
     with pytest.raises(ValueError, match="no candidates"):
         LatentBOSampler(space, latent=tiny_latent(), raw_samples=0, n_parents=0)
+    with pytest.raises(ValueError, match="unknown acquisition 'ucb'; choices: logei, ts"):
+        LatentBOSampler(space, latent=tiny_latent(), acquisition="ucb")
     with pytest.raises(ValueError, match="max_tries must be positive, got 0"):
         LatentTPESampler(space, latent=tiny_latent(), max_tries=0)
 
@@ -140,3 +149,12 @@ def test_checkpoint_of_another_space_is_refused(tmp_path: Path) -> None:
 def test_missing_default_checkpoint_says_how_to_make_one() -> None:
     with pytest.raises(CheckpointError, match="latentnas pretrain --space darts"):
         default_checkpoint("darts")
+
+
+def test_default_checkpoint_follows_the_op_vocabulary() -> None:
+    from latentnas.spaces.nasbench_graph import PROTEINS_OPS, NasBenchGraphSpace
+
+    assert default_checkpoint(NasBenchGraphSpace()).name == "nasbench-graph.pt"
+    assert default_checkpoint(NasBenchGraphSpace(ops=PROTEINS_OPS)).name == "nasbench-graph-proteins.pt"
+    with pytest.raises(CheckpointError, match="space 'nasbench-graph-gat-gcn' .* train one with `latentnas.vae.train_vae`"):
+        default_checkpoint(NasBenchGraphSpace(ops=("gcn", "gat")))
