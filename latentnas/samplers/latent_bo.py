@@ -21,6 +21,11 @@ NAS-Bench-Graph (Cora) with the shipped encoders, a GP fitted on 100 random arch
 Spearman 0.72-0.84 and 0.41-0.50 on decoded features, against 0.20-0.44 and 0.13-0.20 on ``z``
 (``scripts/surrogate_quality.py``).
 
+The proposal maximizes qLogNEI by default. ``acquisition="ts"`` takes the maximizer of one posterior draw instead
+(Thompson sampling), and ``explore_after=k`` does so only after ``k`` proposals without improvement. On NB201
+CIFAR-10 (100 queries, 30 seeds) they found the top 0.1 % in 73 % and 83 % of seeds against 87 % for qLogNEI alone,
+and on NAS-Bench-Graph Cora (10 seeds) in 10 % and 20 % against 20 %: options, not the default.
+
 Trials still running (other workers, or several ``study.ask()`` before their ``tell``) enter as ``X_pending``, so a
 batch of ``q`` asks yields ``q`` different proposals. With ``trust_region=True`` the box shrinks around the incumbent
 as in TuRBO (Eriksson et al., 2019): halved after ``failure_tolerance`` proposals without improvement, doubled after
@@ -75,6 +80,9 @@ class LatentBOSampler(LatentSampler):
         kernel: GP inputs: ``"decoded"`` (decoder probabilities at ``z``) or ``"latent"`` (``z`` itself).
         acquisition: ``"logei"``: qLogNEI on the analytic LogEI's shortlist; ``"ts"``: Thompson sampling, the
             maximizer of one joint posterior draw over the candidates.
+        explore_after: With ``"logei"``, propose by Thompson sampling once this many architectures in a row have
+            not improved on the best (``None``: never). EI sits on a plateau it believes in; a posterior draw
+            leaves it.
         space_pool: In a finite space, screen every unevaluated architecture (encoded once per latent space).
         screen: Architectures of the pool kept by the analytic screen, beside the other candidates.
         shortlist: Candidates (best by analytic LogEI) that qLogNEI, joint with the baseline and pending points,
@@ -102,6 +110,7 @@ class LatentBOSampler(LatentSampler):
         failure_tolerance: int = 8,
         kernel: str = "decoded",
         acquisition: str = "logei",
+        explore_after: int | None = None,
         space_pool: bool = True,
         screen: int = 128,
         shortlist: int = 64,
@@ -119,6 +128,8 @@ class LatentBOSampler(LatentSampler):
             raise ValueError(f"unknown kernel '{kernel}'; choices: {', '.join(KERNELS)}")
         if acquisition not in ACQUISITIONS:
             raise ValueError(f"unknown acquisition '{acquisition}'; choices: {', '.join(ACQUISITIONS)}")
+        if explore_after is not None and explore_after < 1:
+            raise ValueError(f"explore_after must be positive or None, got {explore_after}")
         if max_train < 2:
             raise ValueError(f"max_train must be at least 2, got {max_train}")
         super().__init__(space, latent=latent, checkpoint=checkpoint, n_initial=n_initial, seed=seed)
@@ -130,6 +141,7 @@ class LatentBOSampler(LatentSampler):
         self.failure_tolerance = failure_tolerance
         self.kernel = kernel
         self.acquisition = acquisition
+        self.explore_after = explore_after
         self._inputs: dict[str, Tensor] = {}  # a cache: inputs are a pure function of the architecture
         self._pool_inputs: Tensor | None = None
         self.space_pool = space_pool
@@ -267,7 +279,7 @@ class LatentBOSampler(LatentSampler):
         if not candidates:
             return self.sample_new(history, rng), -math.inf
         X = self.arch_inputs(candidates)
-        if self.acquisition == "ts":
+        if self.acquisition == "ts" or self.stalled(history):
             with torch.no_grad():
                 draw = model.posterior(X).rsample().reshape(-1)
             return candidates[int(draw.argmax())], float(draw.max())
@@ -277,6 +289,15 @@ class LatentBOSampler(LatentSampler):
             scores = acqf(X[shortlist].unsqueeze(1))
         best = int(shortlist[int(scores.argmax())])
         return candidates[best], float(scores.max())
+
+    def stalled(self, history: History) -> bool:
+        """Whether the last ``explore_after`` architectures evaluated all fell short of the best (a function of the
+        history, so a resumed study decides the same)."""
+        if self.explore_after is None:
+            return False
+        best = history.best(1)[0]
+        since = sum(1 for o in history.observations if o.number > best.number)
+        return since >= self.explore_after
 
     def screened_pool(
         self, history: History, model: SingleTaskGP, best_f: float, box: Tensor, exclude: set[str]

@@ -14,7 +14,7 @@ import torch
 
 from latentnas.errors import CheckpointError
 from latentnas.objectives import BenchmarkObjective
-from latentnas.samplers import History, make_sampler
+from latentnas.samplers import History, Observation, make_sampler
 from latentnas.samplers.latent_base import default_checkpoint
 from latentnas.samplers.latent_bo import LatentBOSampler
 from latentnas.samplers.latent_tpe import LatentTPESampler
@@ -94,7 +94,6 @@ def test_trust_region_shrinks_after_failures_and_grows_after_successes() -> None
     space = NasBench201Space()
     sampler = LatentBOSampler(space, latent=tiny_latent(), n_initial=2, success_tolerance=2, failure_tolerance=3)
     history = History()
-    from latentnas.samplers import Observation
 
     def add(value: float) -> None:
         history.observations.append(Observation(len(history.observations), None, str(value), value))
@@ -113,11 +112,22 @@ def test_trust_region_shrinks_after_failures_and_grows_after_successes() -> None
 def test_subset_gp_keeps_the_best_half() -> None:
     space = NasBench201Space()
     sampler = LatentBOSampler(space, latent=tiny_latent(), max_train=4)
-    from latentnas.samplers import Observation
 
     history = History(observations=[Observation(i, None, str(i), float(i)) for i in range(10)])
     kept = sampler.training_set(history, random.Random(0))
     assert len(kept) == 4 and [o.value for o in kept[:2]] == [9.0, 8.0]
+
+
+def test_stall_counts_the_architectures_since_the_best() -> None:
+    sampler = LatentBOSampler(NasBench201Space(), latent=tiny_latent(), explore_after=3)
+    values = [1.0, 5.0, 2.0, 3.0]
+    history = History(observations=[Observation(i, None, str(i), v) for i, v in enumerate(values)])
+    assert not sampler.stalled(history)  # two since the best
+    history.observations.append(Observation(4, None, "4", 5.0))  # a tie is no improvement
+    assert sampler.stalled(history)
+    history.observations.append(Observation(5, None, "5", 6.0))
+    assert not sampler.stalled(history)
+    assert not LatentBOSampler(NasBench201Space(), latent=tiny_latent()).stalled(history)
 
 
 def test_arguments_are_checked() -> None:
@@ -128,6 +138,8 @@ def test_arguments_are_checked() -> None:
         LatentBOSampler(space, latent=tiny_latent(), raw_samples=0, n_parents=0)
     with pytest.raises(ValueError, match="unknown acquisition 'ucb'; choices: logei, ts"):
         LatentBOSampler(space, latent=tiny_latent(), acquisition="ucb")
+    with pytest.raises(ValueError, match="explore_after must be positive or None, got 0"):
+        LatentBOSampler(space, latent=tiny_latent(), explore_after=0)
     with pytest.raises(ValueError, match="max_tries must be positive, got 0"):
         LatentTPESampler(space, latent=tiny_latent(), max_tries=0)
 
