@@ -119,9 +119,17 @@ def main() -> None:
 
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(results, indent=2))
-    print(f"{'network':34s} {'built':>10s} {'by hand':>10s} {'ratio':>7s}")
-    for name, r in results.items():
-        print(f"{name:34s} {r['built']:10.1f} {r['handwritten']:10.1f} {r['ratio']:7.3f}")
+    Path(args.out).with_suffix(".md").write_text(markdown(results))
+    print(markdown(results))
+
+
+def markdown(results: dict[str, dict[str, float]]) -> str:
+    """The comparison as a markdown table (the committed record; the JSON stays local)."""
+    lines = ["| network | built by latentnas | written by hand | ratio (median of ratios) | ratio of medians | repeats |",
+             "| --- | --- | --- | --- | --- | --- |"]
+    lines += [f"| {name} | {r['built']:.1f} | {r['handwritten']:.1f} | {r['ratio']:.3f} | {r['ratio_of_medians']:.3f} | "
+              f"{r['repeats']:.0f} |" for name, r in results.items()]
+    return "\n".join(lines) + "\n"
 
 
 def _compare(built: nn.Module, hand: nn.Module, inputs: Callable[[], tuple[tuple[Tensor, ...], Tensor, Tensor | None]],
