@@ -1,0 +1,95 @@
+"""Predictor scoring: a surrogate fitted on evaluated architectures scores new ones, as an objective or a pre-filter.
+
+The surrogate is the GP latent BO fits (:class:`~latentnas.samplers.latent_bo.LatentBOSampler`): by default on the
+pretrained decoder's output at each architecture's encoding. Fitted on 100 random architectures it ranks 3,000 others
+with Spearman 0.72-0.84 on NB201 CIFAR-10 and 0.41-0.50 on NAS-Bench-Graph Cora (``scripts/surrogate_quality.py``).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import optuna
+import torch
+from torch import Tensor
+
+from latentnas.benchmarks import Evaluation
+from latentnas.errors import LatentNASError
+from latentnas.spaces import SearchSpace
+from latentnas.vae import LatentSpace
+
+
+class PredictorObjective:
+    """Scores architectures by a GP's posterior mean (``valid`` holds the prediction, not a measured accuracy).
+
+    Args:
+        space: The space of the architectures.
+        archs: Evaluated architectures, at least two distinct ones.
+        values: Their objective values (e.g. validation accuracies), finite.
+        latent: The latent space; built from ``checkpoint`` (default: the space's shipped one) when ``None``.
+        checkpoint: Checkpoint path.
+        kernel: GP inputs, as for latent BO: ``"decoded"`` or ``"latent"``.
+        seed: Seeds the GP fit; the same data and seed give the same predictions.
+    """
+
+    def __init__(self, space: SearchSpace[Any], archs: Sequence[Any], values: Sequence[float], *,
+                 latent: LatentSpace | None = None, checkpoint: str | Path | None = None, kernel: str = "decoded",
+                 seed: int = 0) -> None:
+        from latentnas.samplers.latent_bo import LatentBOSampler
+
+        if len(archs) != len(values):
+            raise LatentNASError(f"archs and values differ in length: {len(archs)} and {len(values)}")
+        if not all(math.isfinite(v) for v in values):
+            raise LatentNASError("values must be finite; drop failed evaluations first")
+        keys: dict[str, float] = {}
+        for arch, value in zip(archs, values):
+            keys.setdefault(space.canonical_key(arch), float(value))
+        if len(keys) < 2:
+            raise LatentNASError(f"a predictor needs at least 2 distinct evaluated architectures, got {len(keys)}")
+        self.space = space
+        # NOTE: the featurizer and the GP are latent BO's own, so that the predictor is the surrogate BO searches by.
+        self._gp = LatentBOSampler(space, latent=latent, checkpoint=checkpoint, kernel=kernel)
+        firsts = {space.canonical_key(a): a for a in reversed(list(archs))}
+        train_X = self._gp.arch_inputs([firsts[k] for k in keys], keys=list(keys))
+        train_Y = torch.tensor([[v] for v in keys.values()], dtype=torch.float64)
+        with torch.random.fork_rng():
+            torch.manual_seed(seed)
+            self.model = self._gp.fit(train_X, train_Y)
+        self.num_train = len(keys)
+
+    @classmethod
+    def from_study(cls, study: optuna.Study, space: SearchSpace[Any], **kwargs: Any) -> PredictorObjective:
+        """A predictor fitted on a study's unique completed trials (e.g. a search run with real training)."""
+        from latentnas.samplers import History
+
+        history = History.from_study(study, space)
+        return cls(space, [o.arch for o in history.observations], [o.value for o in history.observations], **kwargs)
+
+    def predict(self, archs: Sequence[Any]) -> tuple[Tensor, Tensor]:
+        """Posterior mean and standard deviation of each architecture's value (two ``n`` tensors)."""
+        if not archs:
+            return torch.empty(0, dtype=torch.float64), torch.empty(0, dtype=torch.float64)
+        X = self._gp.arch_inputs(list(archs))
+        with torch.no_grad():
+            posterior = self.model.posterior(X)
+        return posterior.mean.reshape(-1), posterior.variance.reshape(-1).clamp_min(0).sqrt()
+
+    def top(self, archs: Iterable[Any], k: int) -> list[Any]:
+        """The ``k`` architectures of ``archs`` with the highest predicted value (a pre-filter), best first."""
+        archs = list(archs)
+        mean, _ = self.predict(archs)
+        order = sorted(range(len(archs)), key=lambda i: (-float(mean[i]), i))
+        return [archs[i] for i in order[:k]]
+
+    def __call__(self, arch: Any) -> Evaluation:
+        start = time.perf_counter()
+        mean, std = self.predict([arch])
+        return Evaluation(valid=float(mean[0]), cost_seconds=time.perf_counter() - start,
+                          extras={"predicted_std": float(std[0])})
+
+    def __repr__(self) -> str:
+        return f"PredictorObjective(space={self.space.name!r}, trained on {self.num_train} architectures)"
