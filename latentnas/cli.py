@@ -59,6 +59,8 @@ def cmd_benchmarks(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def cmd_search(args: argparse.Namespace) -> dict[str, Any]:
+    import optuna
+
     from latentnas.objectives import BenchmarkObjective
     from latentnas.samplers import make_sampler
     from latentnas.study import DEFAULT_STORAGE, create_study, run_search
@@ -69,7 +71,7 @@ def cmd_search(args: argparse.Namespace) -> dict[str, Any]:
     objective: Any = _training_objective(args) if training else BenchmarkObjective(
         args.benchmark, args.dataset, fidelity=args.fidelity)
     space = objective.space
-    if args.space is not None and args.space != space.name:
+    if args.space is not None and args.space not in (space.name, space.checkpoint_name):
         raise LatentNASError(
             f"--space '{args.space}' does not match benchmark '{args.benchmark}', whose space is '{space.name}'"
         )
@@ -81,7 +83,13 @@ def cmd_search(args: argparse.Namespace) -> dict[str, Any]:
     fidelity = f"-{args.fidelity}" if args.fidelity else ""
     source = f"train-{space.name}" if training else args.benchmark
     name = args.study or f"{source}-{args.dataset}{fidelity}-{args.sampler}-seed{args.seed}"
-    study = create_study(space, sampler, storage=storage, study_name=name)
+    pruner = None
+    if args.pruner == "median":
+        if not training:
+            raise LatentNASError("--pruner median needs --objective train (table lookups report no epochs)")
+        # NOTE: decisions only in the second half of training: early accuracy ranks architectures poorly.
+        pruner = optuna.pruners.MedianPruner(n_startup_trials=5, n_warmup_steps=objective.epochs // 2)
+    study = create_study(space, sampler, storage=storage, study_name=name, pruner=pruner)
 
     bar = _progress(args.trials, disable=args.json or args.quiet)
     done = [len({t.user_attrs.get("arch_key") for t in study.trials if "arch_key" in t.user_attrs})]
@@ -304,6 +312,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="look architectures up in --benchmark, or train them on --dataset")
     p.add_argument("--data-root", default=None, help="dataset folder for --objective train (default: a cache)")
     p.add_argument("--epochs", type=int, default=None, help="training epochs per architecture (--objective train)")
+    p.add_argument("--pruner", choices=("none", "median"), default="none",
+                   help="stop trials below the median of earlier ones at the same epoch, from half the epochs on "
+                        "(--objective train); pruned architectures do not count toward --trials")
 
     p = add("export", cmd_export, "write an architecture's network as standalone model.py, weights.pt, arch.json")
     p.add_argument("--space", required=True, help="search space (see `latentnas spaces`)")

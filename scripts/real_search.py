@@ -124,14 +124,13 @@ def main(argv: list[str] | None = None) -> int:
     jobs = [{"dataset": args.dataset, "table": args.table, "sampler": s, "seed": seed, "trials": args.trials,
              "epochs": args.epochs, "hidden": args.hidden, "options": args.options, "threads": args.threads}
             for seed in range(args.seeds) for s in args.samplers]
-    if args.workers > 1:
-        with ProcessPoolExecutor(args.workers) as pool:
-            rows = list(pool.map(run_one, jobs))
-    else:
-        rows = [run_one(job) for job in jobs]
-    for r in rows:
-        print(f"{r['sampler']:10s} seed {r['seed']}: best valid {r['best_valid']:.2f} test {r['test_at_best_valid']:.2f} "
-              f"{r['best_arch']} ({r['seconds']:.0f}s)", flush=True)
+    rows = []
+    with ProcessPoolExecutor(args.workers) as pool:
+        for r in pool.map(run_one, jobs):
+            rows.append(r)
+            print(f"{r['sampler']:10s} seed {r['seed']}: best valid {r['best_valid']:.2f} test "
+                  f"{r['test_at_best_valid']:.2f} {r['best_arch']} ({r['trials']} trained, {r['seconds']:.0f}s)",
+                  flush=True)
 
     args.out.mkdir(parents=True, exist_ok=True)
     fields = [k for k in rows[0] if k != "curve"]

@@ -122,3 +122,34 @@ def test_a_file_that_is_not_a_database_is_refused_and_left_alone(tmp_path: Any,
     with pytest.raises(StorageError, match="cannot open storage"):
         create_study(space, RandomArchitectureSampler(space), storage=f"sqlite:///{path}", study_name="s")
     assert path.read_bytes() == b"my precious notes, not a database\n" * 10
+
+
+class Epochs:
+    """An objective that reports five epochs, each architecture's value falling with its trial's arrival order."""
+
+    reports_intermediate = True
+
+    def __init__(self, objective: BenchmarkObjective) -> None:
+        self.space = objective.space
+        self.calls = 0
+
+    def __call__(self, arch: Any, trial: optuna.Trial | None = None) -> Evaluation:
+        self.calls += 1
+        value = 100.0 - self.calls
+        for epoch in range(5):
+            assert trial is not None
+            trial.report(value, epoch)
+            if trial.should_prune():
+                raise optuna.TrialPruned(f"epoch {epoch}")
+        return Evaluation(valid=value)
+
+
+def test_nothing_is_pruned_unless_a_pruner_is_asked_for(nb201_objective: BenchmarkObjective) -> None:
+    space = nb201_objective.space
+    study = create_study(space, RandomArchitectureSampler(space, seed=0))
+    run_search(study, Epochs(nb201_objective), n_unique=8)
+    assert [t.state for t in study.trials] == [TrialState.COMPLETE] * 8
+    # Optuna's MedianPruner, asked for, stops every worse-than-median trial after its five startup trials.
+    study = create_study(space, RandomArchitectureSampler(space, seed=0), pruner=optuna.pruners.MedianPruner())
+    run_search(study, Epochs(nb201_objective), n_unique=6, max_trials=8)
+    assert [t.state for t in study.trials] == [TrialState.COMPLETE] * 5 + [TrialState.PRUNED] * 3
