@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import itertools
 import json
 import time
 from pathlib import Path
@@ -20,6 +21,7 @@ from latentnas.benchmarks import get_benchmark
 from latentnas.datasets import load_dataset
 from latentnas.networks.nasbench_graph import GNNConfig
 from latentnas.objectives.training import TrainingObjective
+from latentnas.spaces import distinct_samples
 
 
 def main() -> None:
@@ -45,15 +47,7 @@ def main() -> None:
                                   optimizer=args.optimizer, seed=args.seed, network_config=config)
     rows = []
     start = time.perf_counter()
-    seen: set[str] = set()
-    draw = args.seed
-    while len(rows) < args.archs:
-        arch = space.sample(draw)
-        draw += 1
-        key = space.canonical_key(arch)
-        if key in seen:
-            continue
-        seen.add(key)
+    for arch in itertools.islice(distinct_samples(space, first_seed=args.seed), args.archs):
         table = bench.query(arch, "cora")
         ours = objective(arch)
         rows.append({"arch": space.to_string(arch), "table_valid": table.valid, "table_test": table.test,

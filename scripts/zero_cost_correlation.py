@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import itertools
 import json
 import math
 import time
@@ -21,6 +22,7 @@ from scipy.stats import kendalltau, spearmanr
 from latentnas.benchmarks import get_benchmark
 from latentnas.datasets import load_dataset
 from latentnas.objectives.zero_cost import PROXIES, ZeroCostObjective
+from latentnas.spaces import distinct_samples
 
 #: Spearman's rho on NAS-Bench-201 CIFAR-10 (Abdelfattah et al., ICLR 2021, Table 2).
 PUBLISHED_NB201_CIFAR10 = {"synflow": 0.74, "jacob_cov": 0.73, "snip": 0.60, "grad_norm": 0.58}
@@ -40,15 +42,8 @@ def main() -> None:
     data, task = load_dataset("Cora")
     objective = ZeroCostObjective(space, data, task, seed=args.seed)
     rows: list[dict[str, object]] = []
-    seen: set[str] = set()
-    draw, start = args.seed, time.perf_counter()
-    while len(rows) < args.archs:
-        arch = space.sample(draw)
-        draw += 1
-        key = space.canonical_key(arch)
-        if key in seen:
-            continue
-        seen.add(key)
+    start = time.perf_counter()
+    for arch in itertools.islice(distinct_samples(space, first_seed=args.seed), args.archs):
         row: dict[str, object] = {"arch": space.to_string(arch), "valid_perf": bench.query(arch, "cora").valid}
         row.update({proxy: objective.score(arch, proxy) for proxy in PROXIES})
         rows.append(row)

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from latentnas.registry import Registry
-from latentnas.spaces.base import GraphSpec, SearchSpace, as_rng
+from latentnas.spaces.base import GraphSpec, SearchSpace, as_rng, distinct_samples
 
 SPACES: Registry[Callable[..., SearchSpace[Any]]] = Registry("space")
 
@@ -33,4 +33,4 @@ SPACES.register("nasbench201", _lazy("latentnas.spaces.nasbench201", "NasBench20
 SPACES.register("nasbench101", _lazy("latentnas.spaces.nasbench101", "NasBench101Space"))
 SPACES.register("darts", _lazy("latentnas.spaces.darts", "DartsSpace"))
 
-__all__ = ["SPACES", "GraphSpec", "SearchSpace", "as_rng", "get_space"]
+__all__ = ["SPACES", "GraphSpec", "SearchSpace", "as_rng", "distinct_samples", "get_space"]

@@ -39,6 +39,20 @@ def as_rng(seed: Seed) -> random.Random:
     return random.Random(seed)
 
 
+def distinct_samples(space: SearchSpace[A], *, first_seed: int = 0) -> Iterator[A]:
+    """Samples of ``space`` drawn with seeds ``first_seed, first_seed + 1, ...``, skipping any isomorphic to one
+    already yielded (an endless generator: take what you need)."""
+    seen: set[str] = set()
+    draw = first_seed
+    while True:
+        arch = space.sample(draw)
+        draw += 1
+        key = space.canonical_key(arch)
+        if key not in seen:
+            seen.add(key)
+            yield arch
+
+
 @dataclass(frozen=True)
 class GraphSpec:
     """The fixed shape of a space's graph form.

@@ -310,3 +310,22 @@ def test_from_logits_reads_only_op_columns_and_earlier_nodes() -> None:
     SPACE.validate(nan)
     with pytest.raises(ValueError, match="type_logits must be 6 x 11, got \\(6, 7\\)"):
         SPACE.from_logits(torch.zeros(6, 7), adj)
+
+
+def test_distinct_samples_skip_isomorphic_draws_in_seed_order() -> None:
+    from itertools import islice
+
+    from latentnas.spaces import distinct_samples
+
+    space = NasBenchGraphSpace()
+    drawn = list(islice(distinct_samples(space, first_seed=0), 200))
+    keys = [space.canonical_key(a) for a in drawn]
+    assert len(set(keys)) == 200
+    assert drawn[:3] == [space.sample(0), space.sample(1), space.sample(2)]
+    expected, seen, seed = [], set(), 0
+    while len(expected) < 200:
+        arch, seed = space.sample(seed), seed + 1
+        if space.canonical_key(arch) not in seen:
+            seen.add(space.canonical_key(arch))
+            expected.append(arch)
+    assert drawn == expected
