@@ -45,21 +45,20 @@ class PredictorObjective:
             raise LatentNASError(f"archs and values differ in length: {len(archs)} and {len(values)}")
         if not all(math.isfinite(v) for v in values):
             raise LatentNASError("values must be finite; drop failed evaluations first")
-        keys: dict[str, float] = {}
+        firsts: dict[str, tuple[Any, float]] = {}  # one (architecture, value) per canonical class, the first given
         for arch, value in zip(archs, values):
-            keys.setdefault(space.canonical_key(arch), float(value))
-        if len(keys) < 2:
-            raise LatentNASError(f"a predictor needs at least 2 distinct evaluated architectures, got {len(keys)}")
+            firsts.setdefault(space.canonical_key(arch), (arch, float(value)))
+        if len(firsts) < 2:
+            raise LatentNASError(f"a predictor needs at least 2 distinct evaluated architectures, got {len(firsts)}")
         self.space = space
         # NOTE: the featurizer and the GP are latent BO's own, so that the predictor is the surrogate BO searches by.
         self._gp = LatentBOSampler(space, latent=latent, checkpoint=checkpoint, kernel=kernel)
-        firsts = {space.canonical_key(a): a for a in reversed(list(archs))}
-        train_X = self._gp.arch_inputs([firsts[k] for k in keys], keys=list(keys))
-        train_Y = torch.tensor([[v] for v in keys.values()], dtype=torch.float64)
+        train_X = self._gp.arch_inputs([a for a, _ in firsts.values()], keys=list(firsts))
+        train_Y = torch.tensor([[v] for _, v in firsts.values()], dtype=torch.float64)
         with torch.random.fork_rng():
             torch.manual_seed(seed)
             self.model = self._gp.fit(train_X, train_Y)
-        self.num_train = len(keys)
+        self.num_train = len(firsts)
 
     @classmethod
     def from_study(cls, study: optuna.Study, space: SearchSpace[Any], **kwargs: Any) -> PredictorObjective:
