@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-from encoders.base import (
+from .base import (
     DecoderConfig,
     DecoderOutput,
     EncoderConfig,
     EncoderOutput,
     GraphDecoder,
     GraphEncoder,
-    build_decoder,
-    build_encoder,
 )
-from encoders.dag import DAGEncoder
-from encoders.decoders import OneShotDecoder, SequentialDecoder
-from encoders.gin import GINEncoder
+from .build import build_decoder, build_encoder
+from .dag import DAGEncoder
+from .decoders import OneShotDecoder, SequentialDecoder
+from .gin import GINEncoder
 
 __all__ = [
     "DAGEncoder",

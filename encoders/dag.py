@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
-from encoders.base import EncoderOutput, GraphEncoder
+from .base import EncoderOutput, GraphEncoder
 
 
 def dense_from_batch(x: Tensor, edge_index: Tensor, num_graphs: int, num_nodes: int) -> tuple[Tensor, Tensor]:

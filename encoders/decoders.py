@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
-from encoders.base import DecoderOutput, GraphDecoder, mask_adj_logits
+from .base import DecoderOutput, GraphDecoder, mask_adj_logits
 
 
 class OneShotDecoder(GraphDecoder):

@@ -6,7 +6,7 @@ import torch
 from torch import Tensor, nn
 from torch_geometric.nn import GINConv, global_add_pool, global_mean_pool
 
-from encoders.base import POOLINGS, EncoderOutput, GraphEncoder
+from .base import POOLINGS, EncoderOutput, GraphEncoder
 
 
 def _mlp(in_dim: int, hidden: int) -> nn.Sequential:

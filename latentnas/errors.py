@@ -11,6 +11,10 @@ class LatentNASError(Exception):
     """Base class of every error latentnas raises on bad input or bad state."""
 
 
+class InvalidArgumentError(LatentNASError, ValueError):
+    """An argument or config value is out of range, of the wrong kind, or does not apply to what was chosen."""
+
+
 class UnknownNameError(LatentNASError, ValueError):
     """A registry lookup (space, benchmark, dataset, sampler, op, ...) named something that does not exist."""
 

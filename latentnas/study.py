@@ -20,17 +20,12 @@ from optuna.trial import FrozenTrial, TrialState
 
 from latentnas.errors import InvalidArchitectureError, StorageError
 from latentnas.objectives import Objective
+from latentnas.records import ARCH_ATTR, DUPLICATE_ATTR, FAIL_ATTR, KEY_ATTR
 from latentnas.spaces import SearchSpace
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_STORAGE = "sqlite:///runs/latentnas.db"
-
-#: User attrs every evaluated trial carries.
-ARCH_ATTR = "arch"
-KEY_ATTR = "arch_key"
-DUPLICATE_ATTR = "duplicate_of"
-FAIL_ATTR = "fail_reason"
 
 
 def open_storage(url: str | None) -> optuna.storages.BaseStorage:

@@ -26,8 +26,9 @@ import torch
 from scipy.stats import spearmanr
 
 from latentnas.objectives import BenchmarkObjective
-from latentnas.samplers.latent_base import default_checkpoint, load_latent_space
+from latentnas.samplers.latent_base import load_latent_space
 from latentnas.vae import read_manifest
+from latentnas.vae.checkpoint import default_checkpoint
 from latentnas.vae.dataset import pretraining_archs
 
 

@@ -30,8 +30,9 @@ from gpytorch.mlls import ExactMarginalLogLikelihood
 from scipy.stats import spearmanr
 
 from latentnas.objectives import BenchmarkObjective
-from latentnas.samplers.latent_base import default_checkpoint, load_latent_space
+from latentnas.samplers.latent_base import load_latent_space
 from latentnas.samplers.latent_bo import LatentBOSampler
+from latentnas.vae.checkpoint import default_checkpoint
 from latentnas.vae.dataset import pretraining_archs
 from latentnas.vae.finetune import finetune_latent_space
 

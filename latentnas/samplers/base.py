@@ -22,8 +22,8 @@ from optuna.distributions import BaseDistribution
 from optuna.trial import FrozenTrial, TrialState
 
 from latentnas.errors import InvalidArchitectureError
+from latentnas.records import DUPLICATE_ATTR, KEY_ATTR
 from latentnas.spaces import SearchSpace
-from latentnas.study import DUPLICATE_ATTR, KEY_ATTR
 
 
 @dataclass

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import random
 import weakref
 from pathlib import Path
@@ -11,31 +10,10 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from latentnas.errors import CheckpointError
 from latentnas.samplers.base import ArchitectureSampler, History
 from latentnas.spaces import GraphSpec, SearchSpace
 from latentnas.vae import LatentSpace, load_checkpoint
-
-#: Where shipped checkpoints live: ``$LATENTNAS_CHECKPOINTS`` or the ``checkpoints/`` folder beside the package.
-CHECKPOINT_DIR = Path(os.environ.get("LATENTNAS_CHECKPOINTS", Path(__file__).resolve().parents[2] / "checkpoints"))
-
-
-def default_checkpoint(space: str | SearchSpace[Any]) -> Path:
-    """The shipped checkpoint of a space (or of a space's :attr:`~SearchSpace.checkpoint_name`); raises
-    ``CheckpointError`` saying how to make one if absent."""
-    space_name = space if isinstance(space, str) else space.checkpoint_name
-    path = CHECKPOINT_DIR / f"{space_name}.pt"
-    if not path.is_file():
-        from latentnas.spaces import SPACES
-
-        shipped = sorted(p.stem for p in CHECKPOINT_DIR.glob("*.pt")) if CHECKPOINT_DIR.is_dir() else []
-        how = (f"`latentnas pretrain --space {space_name}`" if space_name in SPACES else
-               "`latentnas.vae.train_vae` on this space, saved with `save_checkpoint`,")
-        raise CheckpointError(
-            f"no pretrained encoder for space '{space_name}' in {CHECKPOINT_DIR} (shipped: {', '.join(shipped) or 'none'});"
-            f" train one with {how} and pass --checkpoint"
-        )
-    return path
+from latentnas.vae.checkpoint import default_checkpoint
 
 
 def load_latent_space(space: SearchSpace[Any], checkpoint: str | Path | None = None) -> LatentSpace:

@@ -8,8 +8,10 @@ training metrics and the sha256 of ``vae.pt``. :func:`load_checkpoint` checks al
 from __future__ import annotations
 
 import hashlib
+import importlib.resources
 import json
 import math
+import os
 import pickle
 from importlib import metadata
 from pathlib import Path
@@ -22,6 +24,36 @@ from latentnas.spaces.base import SearchSpace
 from latentnas.vae.model import GraphVAE, VAEConfig, build_vae
 
 FORMAT_VERSION = 1
+
+
+def shipped_checkpoint_dir() -> Path:
+    """Where the shipped encoders are: ``$LATENTNAS_CHECKPOINTS`` if set, else the installed
+    ``latentnas.checkpoints`` package (the top-level ``checkpoints/`` folder of a clone, installed under that name)."""
+    if os.environ.get("LATENTNAS_CHECKPOINTS"):
+        return Path(os.environ["LATENTNAS_CHECKPOINTS"])
+    try:
+        return Path(str(importlib.resources.files("latentnas.checkpoints")))
+    except ModuleNotFoundError:  # a clone used without installing it
+        return Path(__file__).resolve().parents[2] / "checkpoints"
+
+
+def default_checkpoint(space: str | SearchSpace[Any]) -> Path:
+    """The shipped checkpoint of a space (or of a space's :attr:`~SearchSpace.checkpoint_name`); raises
+    ``CheckpointError`` saying how to make one if absent."""
+    space_name = space if isinstance(space, str) else space.checkpoint_name
+    folder = shipped_checkpoint_dir()
+    path = folder / f"{space_name}.pt"
+    if not path.is_file():
+        from latentnas.spaces import SPACES
+
+        shipped = sorted(p.stem for p in folder.glob("*.pt")) if folder.is_dir() else []
+        how = (f"`latentnas pretrain --space {space_name}`" if space_name in SPACES else
+               "`latentnas.vae.train_vae` on this space, saved with `save_checkpoint`,")
+        raise CheckpointError(
+            f"no pretrained encoder for space '{space_name}' in {folder} (shipped: {', '.join(shipped) or 'none'});"
+            f" train one with {how} and pass --checkpoint"
+        )
+    return path
 
 
 def manifest_path(path: str | Path) -> Path:

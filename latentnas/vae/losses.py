@@ -8,8 +8,8 @@ import torch
 from torch import Tensor
 from torch.nn import functional as F
 
-from encoders import DecoderOutput
-from encoders.base import strict_upper_mask
+from latentnas_encoders import DecoderOutput
+from latentnas_encoders.base import strict_upper_mask
 
 
 class VAELoss(NamedTuple):

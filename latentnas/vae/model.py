@@ -9,7 +9,7 @@ import torch
 from torch import Tensor, nn
 from torch_geometric.data import Batch
 
-from encoders import (
+from latentnas_encoders import (
     DecoderConfig,
     DecoderOutput,
     EncoderConfig,

@@ -11,11 +11,11 @@ from typing import Any
 
 import torch
 
-from encoders import DecoderConfig, EncoderConfig
 from latentnas.spaces.base import SearchSpace
 from latentnas.vae.losses import vae_loss
 from latentnas.vae.metrics import dense_batch, prior_metrics, reconstruction_accuracy
 from latentnas.vae.model import GraphVAE, VAEConfig, build_vae
+from latentnas_encoders import DecoderConfig, EncoderConfig
 
 logger = logging.getLogger(__name__)
 

@@ -5,11 +5,11 @@ import json
 import pytest
 import torch
 
-from encoders import DecoderConfig, EncoderConfig, build_decoder, build_encoder
-from encoders.base import mask_adj_logits, strict_upper_mask
-from encoders.dag import DAGEncoder
-from encoders.decoders import OneShotDecoder, SequentialDecoder
-from encoders.gin import GINEncoder
+from latentnas_encoders import DecoderConfig, EncoderConfig, build_decoder, build_encoder
+from latentnas_encoders.base import mask_adj_logits, strict_upper_mask
+from latentnas_encoders.dag import DAGEncoder
+from latentnas_encoders.decoders import OneShotDecoder, SequentialDecoder
+from latentnas_encoders.gin import GINEncoder
 
 
 def test_configs_round_trip_through_json() -> None:

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from encoders.dag import DAGEncoder, dense_from_batch
+from latentnas_encoders.dag import DAGEncoder, dense_from_batch
 from tests.encoders.graphs import NUM_NODES, NUM_TYPES, chain_and_fork, to_pyg
 
 

@@ -3,8 +3,8 @@ from __future__ import annotations
 import pytest
 import torch
 
-from encoders.base import GraphDecoder, strict_upper_mask
-from encoders.decoders import OneShotDecoder, SequentialDecoder
+from latentnas_encoders.base import GraphDecoder, strict_upper_mask
+from latentnas_encoders.decoders import OneShotDecoder, SequentialDecoder
 from tests.encoders.graphs import NUM_NODES, NUM_TYPES, chain_and_fork
 
 

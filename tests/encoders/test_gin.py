@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from encoders.gin import GINEncoder
+from latentnas_encoders.gin import GINEncoder
 from tests.encoders.graphs import NUM_TYPES, chain_and_fork, to_pyg
 
 

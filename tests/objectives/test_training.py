@@ -8,8 +8,9 @@ from latentnas.errors import EvaluationError, LatentNASError
 from latentnas.networks.nasbench201 import NB201Config
 from latentnas.networks.nasbench_graph import GNNConfig
 from latentnas.objectives.training import TrainingObjective
+from latentnas.records import FAIL_ATTR
 from latentnas.spaces import get_space
-from latentnas.study import FAIL_ATTR, create_study, run_search
+from latentnas.study import create_study, run_search
 
 SMALL_GNN = GNNConfig(hidden=16, dropout=0.2)
 

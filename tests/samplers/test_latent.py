@@ -15,12 +15,12 @@ import torch
 from latentnas.errors import CheckpointError
 from latentnas.objectives import BenchmarkObjective
 from latentnas.samplers import History, Observation, make_sampler
-from latentnas.samplers.latent_base import default_checkpoint
 from latentnas.samplers.latent_bo import LatentBOSampler
 from latentnas.samplers.latent_tpe import LatentTPESampler
 from latentnas.spaces.nasbench201 import NasBench201Space
 from latentnas.study import create_study, run_search
 from latentnas.vae import LatentSpace, TrainConfig, build_vae, save_checkpoint
+from latentnas.vae.checkpoint import default_checkpoint
 from tests.samplers.contract import SamplerContract
 
 

@@ -5,10 +5,10 @@ import math
 import pytest
 import torch
 
-from encoders import DecoderOutput
-from encoders.base import mask_adj_logits
 from latentnas.vae import vae_loss
 from latentnas.vae.losses import kl_divergence
+from latentnas_encoders import DecoderOutput
+from latentnas_encoders.base import mask_adj_logits
 
 
 def test_uniform_logits_give_the_entropy_of_the_uniform_guess() -> None:

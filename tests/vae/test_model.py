@@ -4,9 +4,9 @@ import pytest
 import torch
 from torch_geometric.data import Batch
 
-from encoders import DecoderConfig, EncoderConfig
 from latentnas.vae import GraphVAE, VAEConfig, build_vae
 from latentnas.vae.model import dense_to_pyg
+from latentnas_encoders import DecoderConfig, EncoderConfig
 from tests.vae.tiny_space import TinySpace
 
 
