@@ -92,6 +92,18 @@ class TrainingObjective:
         self.amp = self.device.type == "cuda" if amp is None else amp
         self.batches: Batches = make_batches(data, task, self.device, batch_size=batch_size, split_seed=split_seed)
 
+    @classmethod
+    def for_task(cls, space: SearchSpace[Any], data: Any, task: Task, *, seed: int = 0,
+                 **overrides: Any) -> TrainingObjective:
+        """A training objective with latentnas's settings for ``task``'s kind, as the benchmarks train:
+        NAS-Bench-Graph's Cora setting for node and graph tasks (200 epochs, Adam, lr 0.01, weight decay 5e-4),
+        20 epochs of SGD with cosine annealing (lr 0.05, weight decay 5e-4) for images. ``overrides`` that are not
+        ``None`` (``epochs=...``, any keyword of the constructor) replace them."""
+        settings: dict[str, Any] = ({"epochs": 200, "lr": 0.01, "weight_decay": 5e-4} if task.is_graph else
+                                    {"epochs": 20, "lr": 0.05, "weight_decay": 5e-4, "optimizer": "sgd", "cosine": True})
+        settings.update({name: value for name, value in overrides.items() if value is not None})
+        return cls(space, data, task, seed=seed, **settings)
+
     def __call__(self, arch: Any, trial: optuna.Trial | None = None) -> Evaluation:
         return self.train(arch, trial=trial)[1]
 
