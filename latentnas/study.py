@@ -18,7 +18,7 @@ from typing import Any
 import optuna
 from optuna.trial import FrozenTrial, TrialState
 
-from latentnas.errors import InvalidArchitectureError, StorageError
+from latentnas.errors import InvalidArchitectureError, InvalidArgumentError, StorageError, UnknownNameError
 from latentnas.objectives import Objective
 from latentnas.records import ARCH_ATTR, DUPLICATE_ATTR, FAIL_ATTR, KEY_ATTR
 from latentnas.spaces import SearchSpace
@@ -82,6 +82,32 @@ def create_study(
             f"study '{study_name}' searches space '{stored_space}', not '{space.name}'; choose another --study name"
         )
     return study
+
+
+#: The pruners :func:`make_pruner` builds.
+PRUNERS: tuple[str, ...] = ("none", "median")
+
+
+def make_pruner(name: str, objective: Objective) -> optuna.pruners.BasePruner | None:
+    """The pruner ``name`` for ``objective``: ``"none"`` prunes nothing (``None``); ``"median"`` stops a trial whose
+    validation accuracy is below the median of earlier trials at the same epoch, from half of ``objective.epochs``
+    on, once 5 trials are complete.
+
+    Raises:
+        UnknownNameError: ``name`` is not in :data:`PRUNERS`.
+        InvalidArgumentError: ``"median"`` for an objective that reports no epochs (a table lookup).
+    """
+    if name not in PRUNERS:
+        raise UnknownNameError(f"unknown pruner '{name}'; choices: {', '.join(PRUNERS)}")
+    if name == "none":
+        return None
+    epochs = getattr(objective, "epochs", None)
+    if not getattr(objective, "reports_intermediate", False) or not isinstance(epochs, int):
+        raise InvalidArgumentError(
+            f"pruner '{name}' needs an objective that reports each epoch (training), not {type(objective).__name__}"
+        )
+    # NOTE: decisions only in the second half of training: early accuracy ranks architectures poorly.
+    return optuna.pruners.MedianPruner(n_startup_trials=5, n_warmup_steps=epochs // 2)
 
 
 @dataclass
