@@ -2,7 +2,7 @@
 
 From Liu et al., "DARTS: Differentiable Architecture Search" (ICLR 2019), the ``NetworkCIFAR`` of its code without
 the auxiliary head and drop-path. NOTE: this module imports only torch, so that ``latentnas export`` can copy its
-source into a standalone file.
+source into a standalone file; for the same reason its errors are plain ``ValueError``s.
 """
 
 from __future__ import annotations
@@ -14,8 +14,9 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-#: The ops of a DARTS cell edge.
-CELL_OPS: tuple[str, ...] = (
+#: The ops of a DARTS cell edge: the primitives without ``none``, in NASLib/NB301 order (the compact genotype's op
+#: indices; the single definition: the DARTS space takes this tuple).
+OPS: tuple[str, ...] = (
     "max_pool_3x3", "avg_pool_3x3", "skip_connect", "sep_conv_3x3", "sep_conv_5x5", "dil_conv_3x3", "dil_conv_5x5",
 )
 Pair = tuple[str, int]
@@ -100,7 +101,7 @@ def make_cell_op(op: str, channels: int, stride: int) -> nn.Module:
     if op in ("dil_conv_3x3", "dil_conv_5x5"):
         k = 3 if op == "dil_conv_3x3" else 5
         return DilConv(channels, channels, k, stride, k - 1, 2)
-    raise ValueError(f"unknown op '{op}'; choices: {', '.join(CELL_OPS)}")
+    raise ValueError(f"unknown op '{op}'; choices: {', '.join(OPS)}")
 
 
 class DartsCell(nn.Module):

@@ -12,13 +12,17 @@ import importlib
 import inspect
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 from torch import nn
 
 from latentnas.errors import LatentNASError
-from latentnas.networks import NetworkSpec, Task, count_parameters, network_spec
+from latentnas.networks.spec import NetworkSpec, count_parameters
+from latentnas.networks.task import Task
+
+if TYPE_CHECKING:
+    from latentnas.spaces import SearchSpace
 
 MODEL_FILE = "model.py"
 WEIGHTS_FILE = "weights.pt"
@@ -46,7 +50,7 @@ def standalone_source(spec: NetworkSpec, *, arch: str) -> str:
     return header + source.rstrip("\n") + "\n" + footer
 
 
-def export_network(space: Any, arch: Any, task: Task, out: str | Path, *, model: nn.Module | None = None,
+def export_network(space: SearchSpace[Any], arch: Any, task: Task, out: str | Path, *, model: nn.Module | None = None,
                    config: Any = None, seed: int = 0, force: bool = False) -> dict[str, Any]:
     """Writes ``model.py``, ``weights.pt`` and ``arch.json`` for ``arch`` under the folder ``out``.
 
@@ -67,7 +71,7 @@ def export_network(space: Any, arch: Any, task: Task, out: str | Path, *, model:
     folder = Path(out)
     if not force and any((folder / name).exists() for name in (MODEL_FILE, WEIGHTS_FILE, MANIFEST_FILE)):
         raise LatentNASError(f"{folder} already holds an export; pass --force to replace it")
-    spec = network_spec(space, arch, task, config=config)
+    spec = space.network_spec(arch, task, config=config)
     if model is None:
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)

@@ -2,7 +2,8 @@
 
 From Ying et al., "NAS-Bench-101: Towards Reproducible Neural Architecture Search" (ICML 2019); the cell's channel
 arithmetic follows the benchmark's ``model_builder.py``. NOTE: this module imports only torch, so that
-``latentnas export`` can copy its source into a standalone file.
+``latentnas export`` can copy its source into a standalone file; for the same reason its errors are plain
+``ValueError``s.
 """
 
 from __future__ import annotations
@@ -13,8 +14,9 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor, nn
 
-#: The ops of an interior vertex.
-CELL_OPS: tuple[str, ...] = ("conv3x3-bn-relu", "conv1x1-bn-relu", "maxpool3x3")
+#: The ops of an interior vertex, in NB101's order (the index is the op label of NB101's graph hash; the single
+#: definition: the NB101 space takes this tuple).
+OPS: tuple[str, ...] = ("conv3x3-bn-relu", "conv1x1-bn-relu", "maxpool3x3")
 
 
 @dataclass(frozen=True)
@@ -97,7 +99,7 @@ class Cell101(nn.Module):
             elif ops[v] in ("conv3x3-bn-relu", "conv1x1-bn-relu"):
                 self.vertex_ops.append(ConvBNReLU(c, c, 3 if ops[v] == "conv3x3-bn-relu" else 1))
             else:
-                raise ValueError(f"unknown op '{ops[v]}'; choices: {', '.join(CELL_OPS)}")
+                raise ValueError(f"unknown op '{ops[v]}'; choices: {', '.join(OPS)}")
 
     def forward(self, x: Tensor) -> Tensor:
         n = len(self.matrix)
@@ -143,7 +145,7 @@ class NasBench101Net(nn.Module):
 
     Args:
         matrix: The cell's adjacency matrix, ``matrix[i][j] == 1`` for an edge ``i -> j`` (pruned here).
-        ops: One op per vertex: ``"input"``, interior ops of :data:`CELL_OPS`, ``"output"``.
+        ops: One op per vertex: ``"input"``, interior ops of :data:`OPS`, ``"output"``.
         in_channels: Image channels.
         num_classes: Number of classes.
         config: Sizes.

@@ -1,7 +1,8 @@
 """The NAS-Bench-201 network: a stem, three stages of identical cells, residual reduction blocks.
 
 From Dong & Yang, "NAS-Bench-201: Extending the Scope of Reproducible Neural Architecture Search" (ICLR 2020).
-NOTE: this module imports only torch, so that ``latentnas export`` can copy its source into a standalone file.
+NOTE: this module imports only torch, so that ``latentnas export`` can copy its source into a standalone file; for
+the same reason its errors are plain ``ValueError``s.
 """
 
 from __future__ import annotations
@@ -11,8 +12,8 @@ from dataclasses import dataclass
 
 from torch import Tensor, nn
 
-#: The ops of a cell edge, in NB201's order.
-CELL_OPS: tuple[str, ...] = ("none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3")
+#: The ops of a cell edge, in NB201's order (the single definition: the NB201 space takes this tuple).
+OPS: tuple[str, ...] = ("none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3")
 #: The 6 edges ``(target, source)`` in NB201's string order.
 CELL_EDGES: tuple[tuple[int, int], ...] = ((1, 0), (2, 0), (2, 1), (3, 0), (3, 1), (3, 2))
 
@@ -72,7 +73,7 @@ def make_cell_op(op: str, channels: int) -> nn.Module:
         return nn.AvgPool2d(3, stride=1, padding=1, count_include_pad=False)
     if op in ("skip_connect", "none"):
         return nn.Identity()
-    raise ValueError(f"unknown op '{op}'; choices: {', '.join(CELL_OPS)}")
+    raise ValueError(f"unknown op '{op}'; choices: {', '.join(OPS)}")
 
 
 class Cell201(nn.Module):

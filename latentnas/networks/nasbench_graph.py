@@ -2,7 +2,7 @@
 
 From Qin et al., "NAS-Bench-Graph: Benchmarking Graph Neural Architecture Search" (NeurIPS 2022 Datasets and
 Benchmarks). NOTE: this module imports only torch and torch_geometric, so that ``latentnas export`` can copy its
-source into a standalone file.
+source into a standalone file; for the same reason its errors are plain ``ValueError``s.
 """
 
 from __future__ import annotations
@@ -25,8 +25,11 @@ from torch_geometric.nn import (
     global_mean_pool,
 )
 
-#: The ops this module builds (NAS-Bench-Graph's nine).
-GNN_OPS: tuple[str, ...] = ("gat", "gcn", "gin", "cheb", "sage", "arma", "graph", "fc", "skip")
+#: The ops this module builds: NAS-Bench-Graph's nine, in the ``nas_bench_graph`` package's order (its ``gnn_list``).
+#: The single definition of the vocabulary: :class:`~latentnas.spaces.nasbench_graph.NasBenchGraphSpace` takes it.
+OPS: tuple[str, ...] = ("gat", "gcn", "gin", "cheb", "sage", "arma", "graph", "fc", "skip")
+#: The five ops NAS-Bench-Graph evaluated on ``proteins``, in the same order (the package's ``gnn_list_proteins``).
+PROTEINS_OPS: tuple[str, ...] = ("gcn", "sage", "arma", "fc", "skip")
 _POOLS = {"mean": global_mean_pool, "add": global_add_pool, "max": global_max_pool}
 
 
@@ -74,7 +77,7 @@ class Dense(nn.Module):
 
 
 def make_gnn_op(op: str, in_channels: int, out_channels: int, *, gin_layers: int = 1) -> nn.Module:
-    """One op of :data:`GNN_OPS` from ``in_channels`` to ``out_channels`` features (``skip``: identity)."""
+    """One op of :data:`OPS` from ``in_channels`` to ``out_channels`` features (``skip``: identity)."""
     if op == "gcn":
         return GCNConv(in_channels, out_channels)
     if op == "gat":  # NOTE: two concatenated heads, as the benchmark's parameter counts show.
@@ -96,7 +99,7 @@ def make_gnn_op(op: str, in_channels: int, out_channels: int, *, gin_layers: int
         return Dense(in_channels, out_channels)
     if op == "skip":
         return nn.Identity()
-    raise ValueError(f"unknown op '{op}'; choices: {', '.join(GNN_OPS)}")
+    raise ValueError(f"unknown op '{op}'; choices: {', '.join(OPS)}")
 
 
 class NasBenchGraphNet(nn.Module):
@@ -111,7 +114,7 @@ class NasBenchGraphNet(nn.Module):
 
     Args:
         link: ``link[i]`` in ``0..i``, the input of computing node ``i + 1``.
-        ops: The op of each computing node, from :data:`GNN_OPS`.
+        ops: The op of each computing node, from :data:`OPS`.
         in_channels: Node feature size.
         num_classes: Number of classes.
         graph_level: Pool node states into one prediction per graph.

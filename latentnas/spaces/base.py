@@ -1,7 +1,9 @@
 """The SearchSpace interface: the single source of truth about a space's architectures.
 
 A space owns its op vocabulary, validity, canonical form, sampling, mutation, enumeration (finite spaces), the mapping
-to and from Optuna params and strings, and the conversion to and from the graph form encoders see.
+to and from Optuna params and strings, the conversion to and from the graph form encoders see, and its network: the
+class it builds (from a standalone module of :mod:`latentnas.networks`), the task kinds that serves, and the plain
+constructor arguments of an architecture (:meth:`SearchSpace.network_spec`, :meth:`SearchSpace.build`).
 
 The graph form is the same for every space: a DAG of exactly ``graph_spec.num_nodes`` nodes in topological order,
 node ``0`` the input and node ``num_nodes - 1`` the output, each node labelled by one token of
@@ -15,17 +17,16 @@ from __future__ import annotations
 import random
 from abc import ABC, abstractmethod
 from collections.abc import Hashable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from dataclasses import asdict, dataclass, is_dataclass
+from typing import Any, ClassVar, Generic, TypeVar
 
 import torch
 from optuna.distributions import BaseDistribution, CategoricalDistribution
 from torch_geometric.data import Data
 
-from latentnas.errors import InvalidArchitectureError
-
-if TYPE_CHECKING:
-    from latentnas.networks.task import Task
+from latentnas.errors import InvalidArchitectureError, InvalidArgumentError
+from latentnas.networks.spec import NetworkSpec
+from latentnas.networks.task import Task, TaskError, require_kind
 
 A = TypeVar("A", bound=Hashable)
 
@@ -67,9 +68,9 @@ class GraphSpec:
 
     def __post_init__(self) -> None:
         if self.num_nodes < 2:
-            raise ValueError(f"num_nodes must be at least 2, got {self.num_nodes}")
+            raise InvalidArgumentError(f"num_nodes must be at least 2, got {self.num_nodes}")
         if len(set(self.node_types)) != len(self.node_types):
-            raise ValueError(f"node_types must be distinct, got {self.node_types}")
+            raise InvalidArgumentError(f"node_types must be distinct, got {self.node_types}")
 
     @property
     def num_types(self) -> int:
@@ -80,13 +81,22 @@ class SearchSpace(ABC, Generic[A]):
     """A search space of architectures of type ``A`` (a frozen, hashable value).
 
     Subclasses set ``name`` and ``ops`` and implement the abstract methods. Architectures are values: two equal
-    objects are the same encoding; two isomorphic encodings share one :meth:`canonical_key`.
+    objects are the same encoding; two isomorphic encodings share one :meth:`canonical_key`. A space that builds
+    networks also sets ``network_cls``, ``network_config_cls`` and ``task_kinds`` and implements
+    :meth:`network_kwargs`.
     """
 
     #: Registry name, e.g. ``"nasbench201"``.
     name: str
     #: The op vocabulary (without special graph tokens).
     ops: tuple[str, ...]
+    #: The network class an architecture becomes, from a module that imports only torch and torch_geometric (so that
+    #: ``latentnas export`` can copy it); ``None`` for a space that builds no networks.
+    network_cls: ClassVar[type[torch.nn.Module] | None] = None
+    #: The frozen dataclass of that network's sizes, passed as ``config=``; ``config_cls()`` holds the defaults.
+    network_config_cls: ClassVar[type[Any] | None] = None
+    #: The :class:`~latentnas.networks.Task` kinds the network serves (``"node"``, ``"graph"``, ``"image"``).
+    task_kinds: ClassVar[tuple[str, ...]] = ()
 
     # ----------------------------------------------------------------------------------------------- membership
     @abstractmethod
@@ -209,9 +219,46 @@ class SearchSpace(ABC, Generic[A]):
         return Data(x=x, edge_index=edge_index, node_type=node_type, adj=adj_t, num_nodes=spec.num_nodes)
 
     # ----------------------------------------------------------------------------------------------- networks
+    def network_kwargs(self, arch: A, task: Task) -> dict[str, Any]:
+        """The constructor arguments of ``network_cls`` for ``arch`` (validated) and ``task``, besides
+        ``in_channels``, ``num_classes`` and ``config``: plain values only (tuples, ints, floats, strings, bools), so
+        that an export can write them into a standalone ``model.py``."""
+        raise TaskError(f"space '{self.name}' builds no networks")
+
+    def network_spec(self, arch: A, task: Task, *, config: Any = None) -> NetworkSpec:
+        """How to construct ``arch``'s network for ``task``: module, class, plain arguments and config, as
+        ``latentnas export`` writes them out.
+
+        Args:
+            arch: An architecture of the space.
+            task: What the network is for; the space must serve its kind.
+            config: An instance of ``network_config_cls`` (default: its defaults).
+
+        Raises:
+            TaskError: If the space builds no networks, does not serve ``task.kind``, or ``config`` is of another
+                class.
+            InvalidArchitectureError: If ``arch`` is not in the space.
+        """
+        network_cls, config_cls = self.network_cls, self.network_config_cls
+        if network_cls is None or config_cls is None:
+            raise TaskError(f"space '{self.name}' builds no networks")
+        require_kind(task, self.task_kinds, space=self.name)
+        self.validate(arch)
+        if config is None:
+            config = config_cls()
+        elif not isinstance(config, config_cls):
+            raise TaskError(f"space '{self.name}' takes a {config_cls.__name__}, got {type(config).__name__}")
+        if not is_dataclass(config) or isinstance(config, type):
+            raise TaskError(f"{config_cls.__name__} of space '{self.name}' must be a dataclass")
+        # A regression head is the same linear layer, as wide as the number of targets (``task.out_channels``).
+        kwargs = {**self.network_kwargs(arch, task), "in_channels": task.in_channels, "num_classes": task.out_channels}
+        return NetworkSpec(network_cls.__module__, network_cls.__qualname__, config_cls.__qualname__, kwargs,
+                           asdict(config))
+
     def build(self, arch: A, task: Task, *, config: Any = None) -> torch.nn.Module:
-        """``arch`` as a plain ``nn.Module`` for ``task`` (see :mod:`latentnas.networks`); ``config`` sets sizes."""
-        raise NotImplementedError(f"space '{self.name}' does not build networks")
+        """``arch`` as a plain, freshly initialized ``nn.Module`` for ``task`` (from the global torch generator, as any
+        module); ``config`` sets its sizes. Raises as :meth:`network_spec`."""
+        return self.network_spec(arch, task, config=config).instantiate()
 
     # ----------------------------------------------------------------------------------------------- helpers
     def check_op(self, op: str, *, where: str = "op", choices: Sequence[str] | None = None) -> str:

@@ -17,21 +17,16 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import torch
 from optuna.distributions import BaseDistribution
 
 from latentnas.errors import InvalidArchitectureError
+from latentnas.networks.darts import OPS, DartsConfig, DartsNet
+from latentnas.networks.task import Task
 from latentnas.spaces.base import GraphSpec, SearchSpace, Seed, as_rng
 
-if TYPE_CHECKING:
-    from latentnas.networks.darts import DartsConfig
-    from latentnas.networks.task import Task
-
-
-#: The DARTS primitives without ``none``, in NASLib/NB301 order (the compact genotype's op indices).
-OPS = ("max_pool_3x3", "avg_pool_3x3", "skip_connect", "sep_conv_3x3", "sep_conv_5x5", "dil_conv_3x3", "dil_conv_5x5")
 CELLS = ("normal", "reduce")
 NUM_NODES = 4
 CONCAT = "[2, 3, 4, 5]"
@@ -106,7 +101,11 @@ class DartsSpace(SearchSpace[Genotype]):
     """
 
     name = "darts"
+    #: :data:`latentnas.networks.darts.OPS`: the primitives without ``none``, in NASLib/NB301 order.
     ops = OPS
+    network_cls = DartsNet
+    network_config_cls = DartsConfig
+    task_kinds = ("image",)
 
     # ----------------------------------------------------------------------------------------------- membership
     def validate(self, arch: Genotype) -> None:
@@ -257,8 +256,6 @@ class DartsSpace(SearchSpace[Genotype]):
         return self.canonicalize(Genotype(*cells))
 
     # ----------------------------------------------------------------------------------------------- networks
-    def build(self, arch: Genotype, task: Task, *, config: DartsConfig | None = None) -> torch.nn.Module:
-        """``arch`` as a network of :mod:`latentnas.networks.darts` for ``task``."""
-        from latentnas.networks import build_network
-
-        return build_network(self, arch, task, config=config)
+    def network_kwargs(self, arch: Genotype, task: Task) -> dict[str, Any]:
+        """``normal`` and ``reduce``: the two cells' ``(op, input)`` pairs."""
+        return {"normal": tuple(arch.normal), "reduce": tuple(arch.reduce)}

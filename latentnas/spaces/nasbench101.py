@@ -19,23 +19,18 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from importlib import resources
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import torch
 from optuna.distributions import BaseDistribution
 
 from latentnas.errors import InvalidArchitectureError
+from latentnas.networks.nasbench101 import OPS, NasBench101Net, NB101Config
+from latentnas.networks.task import Task
 from latentnas.spaces.base import GraphSpec, SearchSpace, Seed, as_rng
-
-if TYPE_CHECKING:
-    from latentnas.networks.nasbench101 import NB101Config
-    from latentnas.networks.task import Task
-
 
 INPUT = "input"
 OUTPUT = "output"
-#: The interior-node ops, in NB101's canonical order (their index is the op label of the graph hash).
-OPS = ("conv3x3-bn-relu", "conv1x1-bn-relu", "maxpool3x3")
 MAX_NODES = 7
 MAX_EDGES = 9
 #: Op order of NASLib's compact tuples (``convert_spec_to_tuple``), used by the vendored subset's keys.
@@ -155,7 +150,11 @@ class NasBench101Space(SearchSpace[Cell101]):
     """
 
     name = "nasbench101"
+    #: :data:`latentnas.networks.nasbench101.OPS`, in NB101's order (the index is the op label of the graph hash).
     ops = OPS
+    network_cls = NasBench101Net
+    network_config_cls = NB101Config
+    task_kinds = ("image",)
 
     # ----------------------------------------------------------------------------------------------- membership
     def _check_structure(self, arch: Cell101) -> None:
@@ -318,8 +317,9 @@ class NasBench101Space(SearchSpace[Cell101]):
         return set(itertools.pairwise(path))
 
     # ----------------------------------------------------------------------------------------------- networks
-    def build(self, arch: Cell101, task: Task, *, config: NB101Config | None = None) -> torch.nn.Module:
-        """``arch`` as a network of :mod:`latentnas.networks.nasbench101` for ``task``."""
-        from latentnas.networks import build_network
+    def network_kwargs(self, arch: Cell101, task: Task) -> dict[str, Any]:
+        """``matrix`` and ``ops`` as given (the network prunes them).
 
-        return build_network(self, arch, task, config=config)
+        NOTE: not canonicalized: NB101 splits channels by vertex order, so relabelling changes the network.
+        """
+        return {"matrix": tuple(tuple(row) for row in arch.matrix), "ops": tuple(arch.ops)}

@@ -20,16 +20,13 @@ import torch
 from optuna.distributions import BaseDistribution
 
 from latentnas.errors import InvalidArchitectureError
+from latentnas.networks.nasbench201 import OPS, NasBench201Net, NB201Config
+from latentnas.networks.task import Task
 from latentnas.spaces.base import GraphSpec, SearchSpace, Seed, as_rng
 
 if TYPE_CHECKING:
     from importlib.resources.abc import Traversable
 
-    from latentnas.networks.nasbench201 import NB201Config
-    from latentnas.networks.task import Task
-
-#: The op vocabulary, in NB201's order.
-OPS: tuple[str, ...] = ("none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3")
 #: The 6 edges as ``(target, source)``, in NB201's string order.
 EDGES: tuple[tuple[int, int], ...] = ((1, 0), (2, 0), (2, 1), (3, 0), (3, 1), (3, 2))
 #: Optuna param names, one per edge: ``"1<-0"``, ``"2<-0"``, ...
@@ -125,10 +122,17 @@ def _parse(text: str) -> Cell201:
 
 
 class NasBench201Space(SearchSpace[Cell201]):
-    """The NAS-Bench-201 cell space: 6 edges, 5 ops each, 15,625 encodings, all valid."""
+    """The NAS-Bench-201 cell space: 6 edges, 5 ops each, 15,625 encodings, all valid.
+
+    Its ops are :data:`latentnas.networks.nasbench201.OPS`, in NB201's order; its networks are
+    :class:`~latentnas.networks.nasbench201.NasBench201Net` for image tasks.
+    """
 
     name = "nasbench201"
     ops = OPS
+    network_cls = NasBench201Net
+    network_config_cls = NB201Config
+    task_kinds = ("image",)
 
     # ----------------------------------------------------------------------------------------------- membership
     def validate(self, arch: Cell201) -> None:
@@ -248,8 +252,6 @@ class NasBench201Space(SearchSpace[Cell201]):
         return Cell201(tuple(OPS[i] for i in logits.argmax(dim=1).tolist()))
 
     # ----------------------------------------------------------------------------------------------- networks
-    def build(self, arch: Cell201, task: Task, *, config: NB201Config | None = None) -> torch.nn.Module:
-        """``arch`` as a network of :mod:`latentnas.networks.nasbench201` for ``task``."""
-        from latentnas.networks import build_network
-
-        return build_network(self, arch, task, config=config)
+    def network_kwargs(self, arch: Cell201, task: Task) -> dict[str, Any]:
+        """``ops``: the op of each edge, in :data:`EDGES` order."""
+        return {"ops": tuple(arch.ops)}

@@ -3,8 +3,9 @@ NeurIPS 2022 Datasets and Benchmarks).
 
 A cell has four computing nodes; computing node ``i + 1`` reads exactly one earlier node ``link[i]`` (``0`` is the
 graph input) and applies one GNN op. Every computing node that no other node reads (a leaf) is summed into the output.
-Encodings use the benchmark's nine canonical link patterns; the op vocabulary, the patterns and the isomorphism hash
-(``Arch.valid_hash``, which also folds ``skip`` ops away) all come from the ``nas_bench_graph`` package.
+Encodings use the benchmark's nine canonical link patterns; the patterns and the isomorphism hash (``Arch.valid_hash``,
+which also folds ``skip`` ops away) come from the ``nas_bench_graph`` package, the op vocabularies from the network
+module :mod:`latentnas.networks.nasbench_graph` (which lists them in the package's order).
 """
 
 from __future__ import annotations
@@ -13,24 +14,20 @@ import itertools
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import torch
-from nas_bench_graph import Arch, gnn_list, gnn_list_proteins, link_list
+from nas_bench_graph import Arch, link_list
 from optuna.distributions import BaseDistribution
 
-from latentnas.errors import InvalidArchitectureError, UnknownNameError
+from latentnas.errors import InvalidArchitectureError, InvalidArgumentError, UnknownNameError
+from latentnas.networks.nasbench_graph import OPS, PROTEINS_OPS, GNNConfig, NasBenchGraphNet
+from latentnas.networks.task import Task
 from latentnas.spaces.base import GraphSpec, SearchSpace, Seed, as_rng
 
-if TYPE_CHECKING:
-    from latentnas.networks.nasbench_graph import GNNConfig
-    from latentnas.networks.task import Task
-
-
-#: The nine GNN ops of NAS-Bench-Graph, in the package's order (which its hash depends on).
-OPS: tuple[str, ...] = tuple(gnn_list)
-#: The five ops the benchmark evaluated on ``proteins``.
-PROTEINS_OPS: tuple[str, ...] = tuple(gnn_list_proteins)
+#: The vocabularies the benchmark has tables for (all nine ops; the five of ``proteins``): a space with one of them
+#: holds that very tuple as its ``ops``.
+VOCABULARIES: tuple[tuple[str, ...], ...] = (OPS, PROTEINS_OPS)
 #: The nine canonical link patterns: ``link[i]`` is the input of computing node ``i + 1``.
 LINK_PATTERNS: tuple[tuple[int, ...], ...] = tuple(tuple(link) for link in link_list)
 NUM_COMPUTING = 4
@@ -68,12 +65,17 @@ class NasBenchGraphSpace(SearchSpace[GraphArch]):
     With the nine ops that is 59,040 encodings and 26,206 canonical architectures; with the five ``proteins`` ops,
     5,616 encodings and 2,021 canonical architectures.
 
+    Networks are :class:`~latentnas.networks.nasbench_graph.NasBenchGraphNet` for node and graph classification.
+
     Args:
         ops: The op vocabulary, a subset of :data:`OPS` with at least two ops (default: all nine). NOTE: kept in the
             package's order whatever order is given, so that equal vocabularies give equal graph forms.
     """
 
     name = "nasbench-graph"
+    network_cls = NasBenchGraphNet
+    network_config_cls = GNNConfig
+    task_kinds = ("node", "graph")
 
     def __init__(self, *, ops: Sequence[str] | None = None) -> None:
         chosen = OPS if ops is None else tuple(ops)
@@ -81,8 +83,9 @@ class NasBenchGraphSpace(SearchSpace[GraphArch]):
             if op not in OPS:
                 raise UnknownNameError(f"unknown op '{op}' for space '{self.name}'; choices: {', '.join(OPS)}")
         if len(set(chosen)) != len(chosen) or len(chosen) < 2:
-            raise ValueError(f"ops must be at least two distinct ops, got {chosen}")
-        self.ops = tuple(op for op in OPS if op in chosen)
+            raise InvalidArgumentError(f"ops must be at least two distinct ops, got {chosen}")
+        ordered = tuple(op for op in OPS if op in chosen)
+        self.ops = next((known for known in VOCABULARIES if known == ordered), ordered)
         self._spec = GraphSpec(num_nodes=NUM_COMPUTING + 2, node_types=("input", "output", *self.ops))
 
     @property
@@ -240,9 +243,13 @@ class NasBenchGraphSpace(SearchSpace[GraphArch]):
         """
         spec = self._spec
         if tuple(type_logits.shape) != (spec.num_nodes, spec.num_types):
-            raise ValueError(f"type_logits must be {spec.num_nodes} x {spec.num_types}, got {tuple(type_logits.shape)}")
+            raise InvalidArgumentError(
+                f"type_logits must be {spec.num_nodes} x {spec.num_types}, got {tuple(type_logits.shape)}"
+            )
         if tuple(adj_logits.shape) != (spec.num_nodes, spec.num_nodes):
-            raise ValueError(f"adj_logits must be {spec.num_nodes} x {spec.num_nodes}, got {tuple(adj_logits.shape)}")
+            raise InvalidArgumentError(
+                f"adj_logits must be {spec.num_nodes} x {spec.num_nodes}, got {tuple(adj_logits.shape)}"
+            )
         op_logits = torch.nan_to_num(type_logits.detach().double().cpu()[1 : NUM_COMPUTING + 1, 2:])
         adj = torch.nan_to_num(adj_logits.detach().double().cpu())
         ranked = torch.sort(op_logits, dim=1, descending=True, stable=True).indices
@@ -254,13 +261,10 @@ class NasBenchGraphSpace(SearchSpace[GraphArch]):
             ops[node] = self.ops[int(ranked[node, 1])]
         return self.from_dag(link, ops)
 
-
     # ----------------------------------------------------------------------------------------------- networks
-    def build(self, arch: GraphArch, task: Task, *, config: GNNConfig | None = None) -> torch.nn.Module:
-        """``arch`` as a network of :mod:`latentnas.networks.nasbench_graph` for ``task``."""
-        from latentnas.networks import build_network
-
-        return build_network(self, arch, task, config=config)
+    def network_kwargs(self, arch: GraphArch, task: Task) -> dict[str, Any]:
+        """``link`` and ``ops`` as encoded, and ``graph_level`` (pool to one prediction per graph) for graph tasks."""
+        return {"link": tuple(arch.link), "ops": tuple(arch.ops), "graph_level": task.kind == "graph"}
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}()" if self.ops == OPS else f"{type(self).__name__}(ops={self.ops})"
