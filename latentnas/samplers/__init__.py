@@ -46,6 +46,8 @@ SAMPLERS.register("local-search", LocalSearchSampler)
 SAMPLERS.register("tpe", _tpe)
 SAMPLERS.register("latent-bo", _latent_bo)
 SAMPLERS.register("latent-tpe", _latent_tpe)
+#: The samplers that search a pretrained encoder's latent space: the ones that take ``checkpoint=``.
+LATENT_SAMPLERS: tuple[str, ...] = ("latent-bo", "latent-tpe")
 
 
 def make_sampler(name: str, space: SearchSpace[Any], *, seed: int | None = None, **kwargs: Any) -> optuna.samplers.BaseSampler:
@@ -54,6 +56,7 @@ def make_sampler(name: str, space: SearchSpace[Any], *, seed: int | None = None,
 
 
 __all__ = [
+    "LATENT_SAMPLERS",
     "SAMPLERS",
     "ArchitectureSampler",
     "History",
