@@ -8,8 +8,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from latentnas.errors import InvalidArchitectureError
+from latentnas.networks.darts import DartsConfig
 from latentnas.spaces.darts import OPS, DartsSpace, Genotype, from_naslib_compact, load_darts_subset
-from tests.spaces.contract import SearchSpaceContract
+from latentnas.testing.spaces import SearchSpaceContract
 
 SPACE = DartsSpace()
 
@@ -36,6 +37,8 @@ def swap_nodes(arch: Genotype, swaps: list[bool]) -> Genotype:
 
 
 class TestDartsContract(SearchSpaceContract):
+    network_config = DartsConfig(channels=4, layers=3)
+
     @pytest.fixture
     def space(self) -> DartsSpace:
         return DartsSpace()

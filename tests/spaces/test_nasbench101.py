@@ -9,8 +9,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from latentnas.errors import InvalidArchitectureError
+from latentnas.networks.nasbench101 import NB101Config
 from latentnas.spaces.nasbench101 import Cell101, NasBench101Space, from_naslib_key, load_nasbench101_subset
-from tests.spaces.contract import SearchSpaceContract
+from latentnas.testing.spaces import SearchSpaceContract
 
 C3, C1, MP = "conv3x3-bn-relu", "conv1x1-bn-relu", "maxpool3x3"
 SPACE = NasBench101Space()
@@ -39,6 +40,8 @@ def relabel(arch: Cell101, order: list[int]) -> Cell101:
 
 
 class TestNasBench101Contract(SearchSpaceContract):
+    network_config = NB101Config(stem_channels=4)
+
     @pytest.fixture
     def space(self) -> NasBench101Space:
         return NasBench101Space()

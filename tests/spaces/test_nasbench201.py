@@ -13,8 +13,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from latentnas.errors import InvalidArchitectureError
+from latentnas.networks.nasbench201 import NB201Config
 from latentnas.spaces.nasbench201 import DATA_FILE, EDGE_NAMES, EDGES, OPS, Cell201, NasBench201Space
-from tests.spaces.contract import SearchSpaceContract
+from latentnas.testing.spaces import SearchSpaceContract
 
 SPACE = NasBench201Space()
 ROW1 = Cell201(("nor_conv_3x3", "nor_conv_3x3", "avg_pool_3x3", "skip_connect", "nor_conv_3x3", "skip_connect"))
@@ -55,6 +56,8 @@ def assert_same_partition(rows: list[tuple[int, str, str]]) -> None:
 
 
 class TestNasBench201Contract(SearchSpaceContract):
+    network_config = NB201Config(channels=4, cells_per_stage=1)
+
     @pytest.fixture
     def space(self) -> NasBench201Space:
         return NasBench201Space()

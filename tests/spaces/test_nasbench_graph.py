@@ -10,14 +10,17 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from latentnas.errors import InvalidArchitectureError, UnknownNameError
+from latentnas.networks.nasbench_graph import GNNConfig
 from latentnas.spaces.nasbench_graph import LINK_PATTERNS, OPS, PROTEINS_OPS, GraphArch, NasBenchGraphSpace
-from tests.spaces.contract import SearchSpaceContract
+from latentnas.testing.spaces import SearchSpaceContract
 
 SPACE = NasBenchGraphSpace()
 EXAMPLE = GraphArch((0, 0, 1, 2), ("gcn", "gat", "skip", "fc"))
 
 
 class TestNasBenchGraphContract(SearchSpaceContract):
+    network_config = GNNConfig(hidden=8)
+
     @pytest.fixture(params=[OPS, PROTEINS_OPS], ids=["9-ops", "proteins-ops"])
     def space(self, request: pytest.FixtureRequest) -> NasBenchGraphSpace:
         return NasBenchGraphSpace(ops=request.param)
