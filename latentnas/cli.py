@@ -278,6 +278,72 @@ def _progress(total: int, *, disable: bool, unit: str = "arch", desc: str = "uni
     return tqdm(total=total or None, unit=unit, desc=desc, file=sys.stderr, leave=False)
 
 
+def cmd_compare(args: argparse.Namespace) -> dict[str, Any]:
+    import shlex
+    from dataclasses import asdict
+    from pathlib import Path
+
+    from latentnas import evaluation
+    from latentnas.evaluation.report import require_matplotlib
+
+    out = Path(args.out)
+    argv = ["latentnas", "compare"]
+    if args.from_runs:
+        paths = [Path(p) for p in args.from_runs]
+        curves = [c for p in paths for c in (p.with_name("curves.csv"), p.with_name("curves.csv.gz")) if c.is_file()]
+        argv += ["--from-runs", *args.from_runs]
+        if args.commit:
+            argv += ["--commit", args.commit]
+    else:
+        if args.command_line or args.commit:
+            raise LatentNASError("--command and --commit describe runs made elsewhere; they need --from-runs")
+        if args.seeds < 1:
+            raise LatentNASError(f"--seeds must be positive, got {args.seeds}")
+        try:
+            options = json.loads(args.options)
+        except json.JSONDecodeError as err:
+            raise LatentNASError(f"--options must be a JSON object, got {args.options!r}: {err}") from None
+        if not isinstance(options, dict):
+            raise LatentNASError(f"--options must be a JSON object of sampler keyword arguments, got {args.options!r}")
+        from latentnas.benchmarks import get_benchmark
+        from latentnas.samplers import SAMPLERS
+
+        config = evaluation.ComparisonConfig(
+            args.benchmark, datasets=tuple(args.datasets or get_benchmark(args.benchmark).datasets),
+            samplers=tuple(args.samplers or SAMPLERS.names()),
+            seeds=tuple(args.seed_list if args.seed_list is not None else range(args.seeds)), budget=args.budget,
+            fidelity=args.fidelity, sampler_options=options)
+        if args.workers < 1:
+            raise LatentNASError(f"--workers must be positive, got {args.workers}")
+        argv += ["--benchmark", config.benchmark, "--datasets", *config.datasets, "--samplers", *config.samplers]
+        argv += (["--seed-list", *map(str, config.seeds)] if args.seed_list is not None else ["--seeds", str(args.seeds)])
+        argv += ["--budget", str(config.budget)] + (["--fidelity", config.fidelity] if config.fidelity else [])
+        argv += (["--options", json.dumps(options)] if options else []) + ["--workers", str(args.workers)]
+    argv += ["--out", args.out] + (["--no-plot"] if args.no_plot else [])
+    if not args.force and (out / "runs.csv").exists():
+        raise LatentNASError(f"--out {out} holds a record already; pass --force to replace it")
+    if not args.no_plot:
+        require_matplotlib()
+    if args.from_runs:
+        records = evaluation.with_ranks(evaluation.read_runs(*paths, curves=curves))
+    else:
+        if args.threads is None:  # NOTE: small GPs gain nothing from more threads, and runs share the CPUs.
+            import torch
+
+            torch.set_num_threads(1)
+        bar = _progress(len(config.jobs()), disable=args.json or args.quiet, unit="run", desc="runs")
+        records = evaluation.run_comparison(config, workers=args.workers, callback=bar.update if bar is not None else None)
+        if bar is not None:
+            bar.close()
+    command = "\n".join([*args.command_line, shlex.join(argv)])
+    files = evaluation.write_record(out, records, command=command, revision=args.commit, plot=not args.no_plot)
+    summaries = evaluation.summarize(records, seeds=evaluation.common_seeds(records))
+    if not args.json:
+        print(evaluation.record_table(records) + f"\nwrote {', '.join(str(f) for f in files)}")
+    return {"out": str(out), "files": [str(f) for f in files], "runs": len(records),
+            "summaries": [asdict(s) for s in summaries]}
+
+
 # --------------------------------------------------------------------------------------------------- parser
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="latentnas", description=__doc__.splitlines()[0] if __doc__ else None)
@@ -344,6 +410,27 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("path", help="checkpoint weights file (.pt) with its manifest beside it")
     p.add_argument("--samples", type=int, default=20_000, help="architectures drawn from an infinite space")
     p.add_argument("--seed", type=int, default=0)
+    p = add("compare", cmd_compare, "compare samplers on a benchmark: same seeds, same budget; writes a record "
+                                    "(runs.csv, table.md, command.txt, commit.txt, regret.png)")
+    p.add_argument("--benchmark", default="nasbench201", help="tabular benchmark (see `latentnas benchmarks`)")
+    p.add_argument("--datasets", nargs="+", default=None, help="datasets of the benchmark (default: all)")
+    p.add_argument("--samplers", nargs="+", default=None, help="registered samplers (default: all)")
+    p.add_argument("--seeds", type=int, default=30, help="seeds 0..N-1")
+    p.add_argument("--seed-list", type=int, nargs="+", default=None, help="these seeds instead of 0..N-1")
+    p.add_argument("--budget", type=int, default=100, help="unique architectures per run")
+    p.add_argument("--fidelity", default=None, help="benchmark column to search (figures judge the main column)")
+    p.add_argument("--options", default="{}",
+                   help='sampler keyword arguments as JSON, e.g. \'{"latent-bo": {"n_initial": 10}}\'')
+    p.add_argument("--workers", type=int, default=1, help="processes, one torch thread each")
+    p.add_argument("--out", required=True, help="record folder to write")
+    p.add_argument("--force", action="store_true", help="replace the record in --out")
+    p.add_argument("--no-plot", action="store_true", help="no regret.png (plots need latentnas[plot])")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--from-runs", nargs="+", default=None, metavar="RUNS_CSV",
+                   help="run nothing: make the record from these runs.csv files (each one's curves.csv beside it)")
+    p.add_argument("--commit", default=None, help="with --from-runs: the commit the runs ran on")
+    p.add_argument("--command", dest="command_line", action="append", default=[],
+                   help="with --from-runs: a command that made the runs (repeat for several)")
     return parser
 
 

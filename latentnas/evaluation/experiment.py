@@ -1,0 +1,149 @@
+"""An experiment's record: one folder (``docs/results/<experiment>/`` in this repository) holding the table, the
+exact command, the commit it ran on and the runs it was built from, so that anyone can rebuild and check its table.
+
+A README keeps tables in sync with records between marker comments::
+
+    <!-- table: nasbench201-100-30seeds samplers -->
+    ...rendered by render_table(root / "nasbench201-100-30seeds", "samplers")...
+    <!-- /table -->
+
+:func:`rebuild_tables` re-renders every such block from the records.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from collections.abc import Sequence
+from pathlib import Path
+
+from latentnas.errors import InvalidArgumentError
+from latentnas.evaluation.protocol import common_seeds, summarize
+from latentnas.evaluation.record import RunRecord, read_runs, write_curves, write_runs
+from latentnas.evaluation.report import caption, dataset_table, plot_regret, runs_table, sampler_table
+
+RUNS = "runs.csv"
+#: Per-run curves, gzipped (they are a hundred times the size of the runs).
+CURVES = "curves.csv.gz"
+TABLE = "table.md"
+COMMAND = "command.txt"
+COMMIT = "commit.txt"
+PLOT = "regret.png"
+#: The layouts a README block can ask for.
+LAYOUTS = ("runs", "samplers", "datasets", "datasets-rank")
+
+_BLOCK = re.compile(r"(<!-- table: (?P<record>[\w.-]+) (?P<layout>[\w-]+) -->\n)(?P<body>.*?)(<!-- /table -->)", re.S)
+
+
+def source_revision() -> str:
+    """The git commit of the checkout latentnas is imported from (marked if it has uncommitted changes), or the
+    installed package's version outside a checkout."""
+    import latentnas
+
+    root = Path(latentnas.__file__).resolve().parent.parent
+    try:
+        commit = _git(root, "rev-parse", "HEAD")
+        dirty = _git(root, "status", "--porcelain", "--untracked-files=no", "--", "latentnas", "encoders")
+    except (OSError, subprocess.SubprocessError):
+        return f"latentnas {latentnas.__version__} (not a git checkout)"
+    return f"{commit} (with uncommitted changes to latentnas/ or encoders/)" if dirty else commit
+
+
+def _git(root: Path, *args: str) -> str:
+    out = subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True, check=True, timeout=30)
+    return out.stdout.strip()
+
+
+def record_table(records: Sequence[RunRecord]) -> str:
+    """The ``table.md`` of a record: what it covers, then every figure per dataset and sampler on the common seeds
+    (and, for several datasets, the samplers side by side)."""
+    summaries = summarize(records, seeds=common_seeds(records))
+    parts = [caption(summaries), runs_table(summaries)]
+    if len({s.dataset for s in summaries}) > 1:
+        parts.append(dataset_table(summaries))
+    return "\n\n".join(parts) + "\n"
+
+
+def write_record(
+    folder: str | Path,
+    records: Sequence[RunRecord],
+    *,
+    command: str,
+    revision: str | None = None,
+    plot: bool = True,
+) -> list[Path]:
+    """Writes a record of ``records`` into ``folder``: runs, curves, table, command, commit and regret plot.
+
+    Args:
+        folder: Created if needed; files of the same names are replaced.
+        records: The runs, with curves for the plot.
+        command: The exact command that produced the runs (several lines if it took several).
+        revision: The commit the runs ran on (default: :func:`source_revision` now).
+        plot: Write ``regret.png`` (needs matplotlib) when the records have curves.
+
+    Returns:
+        The paths written.
+    """
+    if not records:
+        raise InvalidArgumentError("no runs to record")
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    table = record_table(records)  # first: a record whose table cannot be made is not written
+    written = [write_runs(folder / RUNS, records)]
+    if any(r.curve for r in records):
+        written.append(write_curves(folder / CURVES, records))
+    for name, text in ((TABLE, table), (COMMAND, command.strip() + "\n"),
+                       (COMMIT, (revision or source_revision()).strip() + "\n")):
+        (folder / name).write_text(text)
+        written.append(folder / name)
+    if plot and any(r.curve for r in records):
+        written.append(plot_regret(records, folder / PLOT))
+    return written
+
+
+def read_record(folder: str | Path) -> list[RunRecord]:
+    """The runs of the record in ``folder``, with their curves where the record keeps them."""
+    folder = Path(folder)
+    if not (folder / RUNS).is_file():
+        raise InvalidArgumentError(f"no record in {folder}: {RUNS} is missing")
+    curves = [folder / CURVES] if (folder / CURVES).is_file() else []
+    return read_runs(folder / RUNS, curves=curves)
+
+
+def render_table(folder: str | Path, layout: str, *, link: str | None = None) -> str:
+    """One README block: a caption line, then the table of the record in ``folder`` on its common seeds.
+
+    Args:
+        folder: A record folder.
+        layout: One of :data:`LAYOUTS`: ``runs`` (:func:`runs_table`), ``samplers`` (:func:`sampler_table`),
+            ``datasets`` (:func:`dataset_table`, test accuracy and share that found the top 0.1 %),
+            ``datasets-rank`` (:func:`dataset_table`, rank percentile of the best architecture found).
+        link: How the caption names the record (default: the folder as given).
+    """
+    if layout not in LAYOUTS:
+        raise InvalidArgumentError(f"unknown table layout '{layout}'; choices: {', '.join(LAYOUTS)}")
+    records = read_record(folder)
+    summaries = summarize(records, seeds=common_seeds(records))
+    table = {"runs": runs_table, "samplers": sampler_table, "datasets": dataset_table,
+             "datasets-rank": lambda s: dataset_table(s, cell="rank")}[layout](summaries)
+    return f"{caption(summaries)} (`{link or folder}`):\n\n{table}\n"
+
+
+def tables_in(text: str) -> list[tuple[str, str]]:
+    """The (record, layout) of every marked block in ``text``, in order."""
+    return [(m["record"], m["layout"]) for m in _BLOCK.finditer(text)]
+
+
+def rebuild_tables(text: str, root: str | Path, *, link_root: str = "docs/results") -> str:
+    """``text`` with every marked block re-rendered from the record ``root / <record>``.
+
+    Args:
+        text: Markdown with ``<!-- table: RECORD LAYOUT -->`` ... ``<!-- /table -->`` blocks.
+        root: The folder holding the records.
+        link_root: How captions name that folder (the README's path to it).
+    """
+    def render(m: re.Match[str]) -> str:
+        body = render_table(Path(root) / m["record"], m["layout"], link=f"{link_root}/{m['record']}")
+        return f"{m.group(1)}{body}{m.group(5)}"
+
+    return _BLOCK.sub(render, text)

@@ -1,0 +1,106 @@
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from latentnas.benchmarks import get_benchmark
+from latentnas.errors import InvalidArgumentError, UnknownNameError
+from latentnas.evaluation import ComparisonConfig, RunJob, TableRanks, run_comparison, run_one, table_ranks, with_ranks
+
+TINY = ComparisonConfig("nasbench201", datasets=("cifar10",), samplers=("random", "evolution"), seeds=(0, 1), budget=5)
+
+
+def without_timing(records):  # type: ignore[no-untyped-def]
+    return [replace(r, seconds=0.0) for r in records]
+
+
+@pytest.fixture(scope="module")
+def tiny_runs():  # type: ignore[no-untyped-def]
+    return run_comparison(TINY)
+
+
+def test_every_sampler_runs_every_seed_at_the_budget(tiny_runs) -> None:  # type: ignore[no-untyped-def]
+    assert [r.key for r in tiny_runs] == [("cifar10", s, seed) for s in ("random", "evolution") for seed in (0, 1)]
+    for r in tiny_runs:
+        assert (r.benchmark, r.budget, r.unique, r.fidelity) == ("nasbench201", 5, 5, None)
+        assert [p.query for p in r.curve] == [1, 2, 3, 4, 5]
+
+
+def test_figures_are_those_of_the_best_architecture_by_validation(tiny_runs) -> None:  # type: ignore[no-untyped-def]
+    bench = get_benchmark("nasbench201")
+    rows = list(bench.records("cifar10").values())
+    space = bench.space("cifar10")
+    for r in tiny_runs:
+        assert r.best_arch is not None
+        best = bench.query(space.from_string(r.best_arch), "cifar10")
+        assert (r.best_valid, r.test_at_best_valid, r.optimum_test) == (best.valid, best.test, bench.stats("cifar10").best.test)
+        assert r.valid_top_percent == 100 * (1 + sum(e.valid > best.valid for e in rows)) / len(rows)
+        assert r.test_top_percent == 100 * (1 + sum(e.test > best.test for e in rows)) / len(rows)
+        assert r.curve[-1].test_at_best_valid == r.test_at_best_valid
+        assert r.curve[-1].valid_regret == bench.stats("cifar10").best.valid - best.valid
+        # NB201 records training time: the run's simulated seconds add up along the curve.
+        seconds = [p.simulated_seconds for p in r.curve]
+        assert r.simulated_seconds == seconds[-1] and seconds == sorted(seconds) and seconds[0] > 0  # type: ignore[type-var]
+
+
+def test_same_seed_same_runs(tiny_runs) -> None:  # type: ignore[no-untyped-def]
+    assert without_timing(run_comparison(TINY)) == without_timing(tiny_runs)
+
+
+def test_a_process_pool_gives_the_same_runs(tiny_runs) -> None:  # type: ignore[no-untyped-def]
+    assert without_timing(run_comparison(TINY, workers=2)) == without_timing(tiny_runs)
+
+
+def test_a_lower_fidelity_is_searched_and_the_main_column_judges() -> None:
+    r = run_one(RunJob("nasbench201", "cifar10", "random", 0, budget=5, fidelity="12ep"))
+    bench = get_benchmark("nasbench201")
+    arch = bench.space("cifar10").from_string(r.best_arch)  # type: ignore[arg-type]
+    assert r.best_valid == bench.query(arch, "cifar10", fidelity="12ep").valid
+    assert r.test_at_best_valid == bench.query(arch, "cifar10").test
+    assert r.valid_top_percent == table_ranks("nasbench201", "cifar10").valid_top_percent(bench.query(arch, "cifar10").valid)
+
+
+def test_table_ranks_count_strictly_better_rows() -> None:
+    ranks = TableRanks([1.0, 2.0, 2.0, 3.0], [5.0])
+    assert [ranks.valid_top_percent(v) for v in (3.0, 2.0, 1.0)] == [25.0, 50.0, 100.0]
+    assert (ranks.test_top_percent(5.0), ranks.test_top_percent(None)) == (100.0, None)
+
+
+def test_with_ranks_fills_records_written_without_them(tiny_runs) -> None:  # type: ignore[no-untyped-def]
+    legacy = [replace(r, valid_top_percent=None, test_top_percent=None) for r in tiny_runs]
+    assert with_ranks(legacy) == tiny_runs
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"benchmark": "nb201"}, "unknown benchmark 'nb201'; choices: nasbench-graph, nasbench201"),
+        ({"datasets": ("mnist",)}, "unknown dataset 'mnist' for benchmark 'nasbench201'"),
+        ({"datasets": "cifar10"}, "datasets must be a sequence, got 'cifar10'"),
+        ({"samplers": ()}, "samplers must not be empty"),
+        ({"samplers": ("random", "random")}, "samplers must not repeat an entry, got random, random"),
+        ({"samplers": ("bo",)}, "unknown sampler 'bo'; choices: random, evolution"),
+        ({"seeds": (0, -1)}, "seeds must be non-negative integers, got 0, -1"),
+        ({"budget": 0}, "budget must be a positive integer, got 0"),
+        ({"fidelity": "5ep"}, "unknown fidelity '5ep' for benchmark 'nasbench201'; choices: 12ep"),
+        ({"sampler_options": {"tpe": {}}}, "sampler_options names 'tpe', which is not compared"),
+        ({"sampler_options": {"random": {"f": print}}}, "sampler_options must hold JSON values only"),
+    ],
+)
+def test_bad_configs_are_refused_with_the_reason(change, message) -> None:  # type: ignore[no-untyped-def]
+    kwargs = {"benchmark": "nasbench201", "datasets": ("cifar10",), "samplers": ("random",), "seeds": (0,),
+              "budget": 5, **change}
+    with pytest.raises((InvalidArgumentError, UnknownNameError), match=message):
+        ComparisonConfig(**kwargs)
+
+
+def test_workers_must_be_positive() -> None:
+    with pytest.raises(InvalidArgumentError, match="workers must be a positive integer, got 0"):
+        run_comparison(TINY, workers=0)
+
+
+def test_config_is_json() -> None:
+    config = replace(TINY, sampler_options={"random": {}})
+    assert config.to_dict() == {"benchmark": "nasbench201", "datasets": ("cifar10",), "samplers": ("random", "evolution"),
+                                "seeds": (0, 1), "budget": 5, "fidelity": None, "sampler_options": {"random": {}}}
