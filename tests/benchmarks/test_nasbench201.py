@@ -6,6 +6,7 @@ from latentnas.benchmarks.base import Evaluation
 from latentnas.benchmarks.nasbench201 import NasBench201Benchmark
 from latentnas.errors import InvalidArchitectureError, UnknownNameError
 from latentnas.spaces.nasbench201 import Cell201, NasBench201Space
+from latentnas.testing.benchmarks import BenchmarkContract
 
 ROW1 = "|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|skip_connect~2|"
 ROW55 = "|skip_connect~0|+|skip_connect~0|avg_pool_3x3~1|+|none~0|skip_connect~1|none~2|"
@@ -73,3 +74,13 @@ def test_unknown_names_list_the_choices(bench: NasBench201Benchmark) -> None:
         bench.space("mnist")
     with pytest.raises(InvalidArchitectureError, match="unknown op"):
         bench.query(Cell201(("conv",) * 6), "cifar10")
+
+
+class TestNasBench201BenchmarkContract(BenchmarkContract):
+    @pytest.fixture
+    def benchmark(self, bench: NasBench201Benchmark) -> NasBench201Benchmark:
+        return bench
+
+    @pytest.fixture(params=NasBench201Benchmark.datasets)
+    def dataset(self, request: pytest.FixtureRequest) -> str:
+        return str(request.param)

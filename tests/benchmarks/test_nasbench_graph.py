@@ -6,6 +6,7 @@ from latentnas.benchmarks.base import Evaluation
 from latentnas.benchmarks.nasbench_graph import NasBenchGraphBenchmark
 from latentnas.errors import InvalidArchitectureError, UnknownNameError
 from latentnas.spaces.nasbench_graph import OPS, PROTEINS_OPS, GraphArch
+from latentnas.testing.benchmarks import BenchmarkContract
 
 DATASETS = ("cora", "citeseer", "pubmed", "cs", "physics", "photo", "computers", "arxiv", "proteins")
 
@@ -103,3 +104,14 @@ def test_unknown_names_list_choices(bench: NasBenchGraphBenchmark) -> None:
         bench.space("mnist")
     with pytest.raises(UnknownNameError, match="unknown fidelity '12ep'.*choices: none"):
         bench.records("cora", "12ep")
+
+
+class TestNasBenchGraphBenchmarkContract(BenchmarkContract):
+    @pytest.fixture
+    def benchmark(self, bench: NasBenchGraphBenchmark) -> NasBenchGraphBenchmark:
+        return bench
+
+    # NOTE: one table of the nine-op space and the proteins table (five ops); every table's values are checked above.
+    @pytest.fixture(params=["cora", "proteins"])
+    def dataset(self, request: pytest.FixtureRequest) -> str:
+        return str(request.param)
