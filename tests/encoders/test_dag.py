@@ -3,8 +3,18 @@ from __future__ import annotations
 import pytest
 import torch
 
+from latentnas.testing.encoders import EncoderContract
 from latentnas_encoders.dag import DAGEncoder, dense_from_batch
 from tests.encoders.graphs import NUM_NODES, NUM_TYPES, chain_and_fork, to_pyg
+
+
+class TestDAGEncoderContract(EncoderContract):
+    @pytest.fixture(params=[(True, 2), (False, 1)], ids=["bidirectional-2-layers", "forward-1-layer"])
+    def encoder(self, request: pytest.FixtureRequest) -> DAGEncoder:
+        bidirectional, layers = request.param
+        torch.manual_seed(0)
+        return DAGEncoder(self.num_types, self.latent_dim, num_nodes=self.num_nodes, hidden=8, layers=layers,
+                          bidirectional=bidirectional)
 
 
 def test_dense_from_batch_inverts_pyg_batching() -> None:
@@ -30,16 +40,6 @@ def test_shapes_and_distinct_graphs(bidirectional: bool, layers: int) -> None:
     assert mu.shape == logvar.shape == (2, 3)
     assert not torch.allclose(mu[0], mu[1])
 
-
-def test_batched_pass_equals_one_graph_at_a_time() -> None:
-    torch.manual_seed(0)
-    encoder = DAGEncoder(NUM_TYPES, 3, num_nodes=NUM_NODES, hidden=8)
-    types, adj = chain_and_fork()
-    both = encoder(*to_pyg(types, adj), num_graphs=2)
-    for b in range(2):
-        alone = encoder(*to_pyg(types[b : b + 1], adj[b : b + 1]), num_graphs=1)
-        torch.testing.assert_close(both.mu[b : b + 1], alone.mu)
-        torch.testing.assert_close(both.logvar[b : b + 1], alone.logvar)
 
 
 @pytest.mark.parametrize("bidirectional", [False, True])
