@@ -11,6 +11,7 @@ from latentnas.objectives.training import TrainingObjective
 from latentnas.records import FAIL_ATTR
 from latentnas.spaces import get_space
 from latentnas.study import create_study, run_search
+from latentnas.testing.objectives import ObjectiveContract
 
 SMALL_GNN = GNNConfig(hidden=16, dropout=0.2)
 
@@ -107,3 +108,10 @@ def test_failed_trials_are_marked_fail_with_their_reason(digits, graph_space) ->
     result = run_search(study, objective, n_unique=1, max_trials=2)
     assert result.failures == 2
     assert study.trials[0].user_attrs[FAIL_ATTR].startswith("EvaluationError: training")
+
+
+class TestTrainingObjectiveContract(ObjectiveContract):
+    @pytest.fixture
+    def objective(self, cora_small) -> TrainingObjective:  # type: ignore[no-untyped-def]
+        data, task = cora_small
+        return TrainingObjective(get_space("nasbench-graph"), data, task, epochs=2, network_config=SMALL_GNN)

@@ -9,6 +9,7 @@ from latentnas.networks.nasbench201 import NB201Config
 from latentnas.networks.nasbench_graph import GNNConfig
 from latentnas.objectives.zero_cost import PROXIES, ZeroCostObjective
 from latentnas.spaces import get_space
+from latentnas.testing.objectives import ObjectiveContract
 
 
 def test_every_proxy_is_finite_and_seeded_on_images(digits) -> None:  # type: ignore[no-untyped-def]
@@ -45,3 +46,11 @@ def test_unknown_proxy(digits) -> None:  # type: ignore[no-untyped-def]
     splits, task = digits
     with pytest.raises(UnknownNameError, match="choices: synflow"):
         ZeroCostObjective(get_space("nasbench201"), splits, task, proxy="fisher")
+
+
+class TestZeroCostObjectiveContract(ObjectiveContract):
+    @pytest.fixture
+    def objective(self, digits) -> ZeroCostObjective:  # type: ignore[no-untyped-def]
+        splits, task = digits
+        return ZeroCostObjective(get_space("nasbench201"), splits, task, batch_size=16,
+                                 network_config=NB201Config(4, 1))
