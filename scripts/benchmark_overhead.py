@@ -44,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", type=int, nargs="+", default=[50, 200, 1000, 5000])
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--out", type=Path, default=Path("results/overhead"))
+    parser.add_argument("--out", type=Path, default=Path("docs/results/overhead"))
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
 

@@ -1,6 +1,6 @@
 """Trains random NAS-Bench-Graph architectures on Cora with latentnas and compares with the table's valid_perf.
 
-Prints a table (Spearman, Kendall, mean absolute difference) and writes results/fidelity_nasbench_graph.{csv,json}.
+Prints a table (Spearman, Kendall, mean absolute difference) and writes docs/results/fidelity/fidelity_nasbench_graph.{csv,json}.
     python scripts/fidelity_nasbench_graph.py --archs 30 --epochs 100
 """
 
@@ -35,7 +35,7 @@ def main() -> None:
     parser.add_argument("--optimizer", default="adam")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=1, help="torch intra-op threads (1 on a shared machine)")
-    parser.add_argument("--out", default="results/fidelity_nasbench_graph")
+    parser.add_argument("--out", default="docs/results/fidelity/fidelity_nasbench_graph")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
 

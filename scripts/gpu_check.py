@@ -2,7 +2,7 @@
 
 Prints samples/s and peak memory per space and mode (bfloat16 autocast, as TrainingObjective uses on CUDA), and
 that a seeded TrainingObjective run gives a finite result on the device. Without a GPU it runs a tiny version on CPU
-and says so. Writes results/gpu_check.json.
+and says so. Writes docs/results/gpu-check/gpu_check.json.
     python scripts/gpu_check.py            # about 2-3 minutes on one GPU
 """
 
@@ -52,7 +52,7 @@ def measure(model: torch.nn.Module, inputs: tuple[torch.Tensor, ...], y: torch.T
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", default="results/gpu_check.json")
+    parser.add_argument("--out", default="docs/results/gpu-check/gpu_check.json")
     args = parser.parse_args()
     cuda = torch.cuda.is_available()
     device = torch.device("cuda" if cuda else "cpu")

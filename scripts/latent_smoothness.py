@@ -39,7 +39,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--checkpoints", nargs="+", default=None, help="default: the space's shipped checkpoint")
     parser.add_argument("--pairs", type=int, default=2000)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--out", type=Path, default=Path("results/smoothness"))
+    parser.add_argument("--out", type=Path, default=Path("docs/results/smoothness"))
     args = parser.parse_args(argv)
 
     objective = BenchmarkObjective(args.benchmark, args.dataset)

@@ -3,7 +3,7 @@ seconds per space x encoder x decoder.
 
 Example (the measured table in the VAE issue):
     .venv/bin/python scripts/pretrain_vae_table.py --spaces nasbench-graph nasbench201 --encoders dag gin \
-        --decoders oneshot --threads 2 --json results/vae_table.jsonl
+        --decoders oneshot --threads 2 --json runs/vae_table.jsonl
 
 Training uses each space's canonical representatives (``latentnas.vae.dataset.pretraining_archs``) and the space's
 defaults (``default_train_config``) unless overridden on the command line.

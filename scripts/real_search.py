@@ -5,7 +5,8 @@ for the search). For context, each run's best architecture is also looked up in 
 trained under another protocol.
 
 Writes, under --out: runs.csv (one row per sampler and seed), curves.csv (best validation accuracy after every
-trial), table.md, summary.json and best_valid.png.
+trial), table.md, summary.json, best_valid.png, command.txt and commit.txt (the record of
+:mod:`latentnas.evaluation`).
 
 Example:
   python scripts/real_search.py --dataset Cora --samplers latent-bo random --seeds 3 --trials 30 --epochs 30
@@ -16,6 +17,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import shlex
 import statistics
 import sys
 import time
@@ -28,6 +30,9 @@ import torch
 
 from latentnas.benchmarks import get_benchmark
 from latentnas.datasets import load_dataset
+from latentnas.evaluation import source_revision
+from latentnas.evaluation.report import mean_std as format_mean_std
+from latentnas.evaluation.report import pyplot
 from latentnas.networks.nasbench_graph import GNNConfig
 from latentnas.objectives.training import TrainingObjective
 from latentnas.samplers import SAMPLERS, make_sampler
@@ -63,8 +68,7 @@ def run_one(job: dict[str, Any]) -> dict[str, Any]:
 
 
 def mean_std(values: list[float]) -> str:
-    sd = statistics.stdev(values) if len(values) > 1 else 0.0
-    return f"{statistics.fmean(values):.2f} ± {sd:.2f}"
+    return format_mean_std(statistics.fmean(values), statistics.stdev(values) if len(values) > 1 else 0.0)
 
 
 def summarize(rows: list[dict[str, Any]], samplers: list[str]) -> str:
@@ -83,11 +87,7 @@ def summarize(rows: list[dict[str, Any]], samplers: list[str]) -> str:
 
 
 def plot(rows: list[dict[str, Any]], samplers: list[str], path: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(5, 3.5))
     for sampler in samplers:
         curves = [r["curve"] for r in rows if r["sampler"] == sampler]
@@ -115,7 +115,7 @@ def main(argv: list[str] | None = None) -> int:
                         help='per-sampler keyword arguments as JSON, e.g. \'{"latent-bo": {"n_initial": 10}}\'')
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--threads", type=int, default=1)
-    parser.add_argument("--out", type=Path, default=Path("results/real-search-cora"))
+    parser.add_argument("--out", type=Path, default=Path("docs/results/real-search-cora"))
     args = parser.parse_args(argv)
     unknown = [s for s in args.samplers if s not in SAMPLERS]
     if unknown:
@@ -150,6 +150,8 @@ def main(argv: list[str] | None = None) -> int:
     (args.out / "summary.json").write_text(json.dumps({"args": {k: str(v) for k, v in vars(args).items()},
                                                        "rows": rows}, indent=2))
     plot(rows, args.samplers, args.out / "best_valid.png")
+    (args.out / "command.txt").write_text(shlex.join(["python", "scripts/real_search.py", *(sys.argv[1:] if argv is None else argv)]) + "\n")
+    (args.out / "commit.txt").write_text(source_revision() + "\n")
     print("\n" + header + table)
     return 0
 

@@ -1,7 +1,7 @@
 """Training throughput of networks built by latentnas against the same networks written by hand.
 
 Same process, same inputs, runs interleaved; medians over repeats of samples/s (Cora nodes or digits images per
-second of forward + backward + optimizer step). Prints a table and writes results/speed_vs_handwritten.json.
+second of forward + backward + optimizer step). Prints a table and writes docs/results/speed-vs-handwritten/speed_vs_handwritten.json.
     python scripts/speed_vs_handwritten.py --repeats 15
 """
 
@@ -96,7 +96,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=15)
     parser.add_argument("--steps", type=int, default=5)
     parser.add_argument("--threads", type=int, default=1)
-    parser.add_argument("--out", default="results/speed_vs_handwritten.json")
+    parser.add_argument("--out", default="docs/results/speed-vs-handwritten/speed_vs_handwritten.json")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     results = {}

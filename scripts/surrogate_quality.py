@@ -49,7 +49,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--finetune-lr", type=float, default=1e-3)
     parser.add_argument("--recon-weight", type=float, default=1.0)
     parser.add_argument("--threads", type=int, default=1)
-    parser.add_argument("--out", type=Path, default=Path("results/surrogate"))
+    parser.add_argument("--out", type=Path, default=Path("docs/results/surrogate"))
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
 

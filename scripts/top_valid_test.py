@@ -24,7 +24,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--benchmark", default="nasbench-graph")
     parser.add_argument("--datasets", nargs="+", default=None, help="default: every dataset of the benchmark")
-    parser.add_argument("--out", type=Path, default=Path("results/top-valid-test/table.md"))
+    parser.add_argument("--out", type=Path, default=Path("docs/results/top-valid-test/table.md"))
     args = parser.parse_args(argv)
     bench = get_benchmark(args.benchmark)
     lines = [f"{args.benchmark}: test accuracy of the architectures ranked best by validation", "",

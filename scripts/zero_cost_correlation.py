@@ -1,7 +1,7 @@
 """Zero-cost proxies of NAS-Bench-Graph architectures on real Cora against the table's valid_perf.
 
 Prints Spearman's rho per proxy beside the published NAS-Bench-201 CIFAR-10 figures (Abdelfattah et al. 2021) and
-writes results/zero_cost_correlation.{csv,json}.
+writes docs/results/zero_cost/zero_cost_correlation.{csv,json}.
     python scripts/zero_cost_correlation.py --archs 500
 """
 
@@ -33,7 +33,7 @@ def main() -> None:
     parser.add_argument("--archs", type=int, default=500)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=1)
-    parser.add_argument("--out", default="results/zero_cost_correlation")
+    parser.add_argument("--out", default="docs/results/zero_cost/zero_cost_correlation")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
 

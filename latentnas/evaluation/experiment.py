@@ -134,15 +134,18 @@ def tables_in(text: str) -> list[tuple[str, str]]:
     return [(m["record"], m["layout"]) for m in _BLOCK.finditer(text)]
 
 
-def rebuild_tables(text: str, root: str | Path, *, link_root: str = "docs/results") -> str:
+def rebuild_tables(text: str, root: str | Path, *, link_root: str = "docs/results", keep_missing: bool = False) -> str:
     """``text`` with every marked block re-rendered from the record ``root / <record>``.
 
     Args:
         text: Markdown with ``<!-- table: RECORD LAYOUT -->`` ... ``<!-- /table -->`` blocks.
         root: The folder holding the records.
         link_root: How captions name that folder (the README's path to it).
+        keep_missing: Leave a block as it is when its record has no runs yet (instead of raising).
     """
     def render(m: re.Match[str]) -> str:
+        if keep_missing and not (Path(root) / m["record"] / RUNS).is_file():
+            return m.group(0)
         body = render_table(Path(root) / m["record"], m["layout"], link=f"{link_root}/{m['record']}")
         return f"{m.group(1)}{body}{m.group(5)}"
 

@@ -128,7 +128,7 @@ def plot_regret(records: Iterable[RunRecord], path: str | Path, *, title: str | 
     curves = regret_curves(records)
     if not curves:
         raise InvalidArgumentError("no run has a curve to plot")
-    plt = _pyplot()
+    plt = pyplot()
     datasets = list(dict.fromkeys(d for d, _ in curves))
     cols = min(3, len(datasets))
     nrows = (len(datasets) + cols - 1) // cols
@@ -156,10 +156,15 @@ def plot_regret(records: Iterable[RunRecord], path: str | Path, *, title: str | 
 
 def require_matplotlib() -> None:
     """Raises :class:`LatentNASError` naming the extra to install when matplotlib is missing."""
-    _pyplot()
+    pyplot()
 
 
-def _pyplot() -> Any:
+def pyplot() -> Any:
+    """``matplotlib.pyplot`` on the Agg backend, imported on first use.
+
+    Raises:
+        LatentNASError: matplotlib is not installed (it is the ``plot`` extra).
+    """
     try:
         import matplotlib
     except ImportError:
