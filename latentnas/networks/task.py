@@ -65,7 +65,8 @@ class Task:
             if self.num_targets < 1:
                 raise TaskError(f"a regression task needs num_targets >= 1, got {self.num_targets}")
             if self.num_classes != 0:
-                raise TaskError(f"a regression task has num_targets, not num_classes, got num_classes={self.num_classes}")
+                raise TaskError(f"a regression task has num_targets, not num_classes, got "
+                                f"num_classes={self.num_classes}")
 
     @classmethod
     def regression(cls, kind: str, in_channels: int, num_targets: int = 1) -> Task:
@@ -139,7 +140,7 @@ class Task:
         if isinstance(data, GraphSplits):
             graphs: Sequence[Any] = [*data.train, *data.valid, *data.test]
         elif isinstance(data, (Sequence, PygDataset)):
-            graphs = data  # type: ignore[assignment]
+            graphs = data
         else:
             raise TaskError(f"cannot infer a task from a {type(data).__name__}; expected a torch_geometric Data, a "
                             f"list of Data, a PyG dataset, GraphSplits or TensorSplits")
