@@ -35,7 +35,7 @@ def test_gzipped_curves_are_the_same_bytes_every_time(tmp_path: Path) -> None:
     b = write_curves(tmp_path / "a.csv.gz", runs).read_bytes()
     assert a == b
     assert gzip.decompress(a).decode().splitlines() == [
-        "dataset,sampler,seed,query,test_at_best_valid,valid_regret,simulated_seconds", "cora,random,0,1,90.0,1.0000,"]
+        "dataset,sampler,seed,query,test_at_best_valid,valid_regret,simulated_seconds", "cora,random,0,1,90.0000,1.0000,"]
 
 
 def test_a_legacy_runs_file_reads_with_the_new_fields_empty(tmp_path: Path) -> None:
