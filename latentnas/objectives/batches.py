@@ -37,6 +37,11 @@ class Batches(ABC):
         """Accuracy in percent on ``"valid"`` and ``"test"`` (the caller sets eval mode and no_grad)."""
 
     @abstractmethod
+    def predictions(self, model: nn.Module) -> dict[str, tuple[Tensor, Tensor]]:
+        """``(outputs, targets)`` of every example of ``"valid"`` and ``"test"``, e.g. to measure a regression error
+        (the caller sets eval mode and no_grad)."""
+
+    @abstractmethod
     def inputs(self, batch: Any) -> Tensor:
         """The input features of ``batch`` (node features or images), e.g. to take gradients with respect to."""
 
@@ -75,6 +80,11 @@ class NodeBatches(Batches):
         return {name: _percent(hits[mask].sum(), int(mask.sum()))
                 for name, mask in (("valid", self.data.val_mask), ("test", self.data.test_mask))}
 
+    def predictions(self, model: nn.Module) -> dict[str, tuple[Tensor, Tensor]]:
+        out = model(self.data.x, self.data.edge_index)
+        return {name: (out[mask], self.data.y[mask])
+                for name, mask in (("valid", self.data.val_mask), ("test", self.data.test_mask))}
+
     def inputs(self, batch: Data) -> Tensor:
         return batch.x
 
@@ -106,6 +116,14 @@ class GraphBatches(Batches):
                 batch = batch.to(self.device)
                 correct += int((model(batch.x, batch.edge_index, batch.batch).argmax(-1) == batch.y).sum())
             out[name] = _percent(correct, len(graphs))
+        return out
+
+    def predictions(self, model: nn.Module) -> dict[str, tuple[Tensor, Tensor]]:
+        out: dict[str, tuple[Tensor, Tensor]] = {}
+        for name, graphs in (("valid", self.splits.valid), ("test", self.splits.test)):
+            pairs = [(model(b.x, b.edge_index, b.batch), b.y) for b in
+                     (batch.to(self.device) for batch in DataLoader(list(graphs), batch_size=4 * self.batch_size))]
+            out[name] = (torch.cat([p for p, _ in pairs]), torch.cat([y for _, y in pairs]))
         return out
 
     def inputs(self, batch: Data) -> Tensor:
@@ -141,6 +159,11 @@ class ImageBatches(Batches):
             correct = sum(int((model(X[i:i + step]).argmax(-1) == y[i:i + step]).sum()) for i in range(0, len(y), step))
             out[name] = _percent(correct, len(y))
         return out
+
+    def predictions(self, model: nn.Module) -> dict[str, tuple[Tensor, Tensor]]:
+        step = 4 * self.batch_size
+        return {name: (torch.cat([model(X[i:i + step]) for i in range(0, len(X), step)]), y)
+                for name, (X, y) in ((n, self.splits[n]) for n in ("valid", "test"))}
 
     def inputs(self, batch: tuple[Tensor, Tensor]) -> Tensor:
         return batch[0]

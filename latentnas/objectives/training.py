@@ -1,4 +1,7 @@
-"""The training objective: build the candidate, train it for an epoch budget, report validation accuracy.
+"""The training objective: build the candidate, train it for an epoch budget, report its validation score.
+
+Classification reports accuracy in percent (maximized); regression reports the mean absolute or squared error
+(minimized; :attr:`TrainingObjective.direction` says which way, and a study is created with it).
 
 One loop serves every space and task kind; :mod:`latentnas.objectives.batches` supplies the node, graph or image
 variant of a step. The device is chosen here, at construction (CUDA when present); library code follows it.
@@ -14,9 +17,10 @@ from typing import Any
 import optuna
 import torch
 import torch.nn.functional as F
-from torch import nn
+from torch import Tensor, nn
 
 from latentnas.benchmarks import Evaluation
+from latentnas.datasets import DataSplit, split_data
 from latentnas.errors import EvaluationError, LatentNASError
 from latentnas.networks import Task, count_parameters
 from latentnas.objectives.batches import Batches, make_batches
@@ -25,6 +29,8 @@ from latentnas.spaces import SearchSpace
 logger = logging.getLogger(__name__)
 
 OPTIMIZERS = ("adam", "sgd")
+#: The validation score per task target, the default first; regression trains on the error it reports (L1 or MSE).
+METRICS: dict[str, tuple[str, ...]] = {"classification": ("accuracy",), "regression": ("mae", "mse")}
 
 
 def choose_device(device: str | torch.device | None = None) -> torch.device:
@@ -35,16 +41,22 @@ def choose_device(device: str | torch.device | None = None) -> torch.device:
 
 
 class TrainingObjective:
-    """Trains each candidate from scratch and returns its validation accuracy.
+    """Trains each candidate from scratch and returns its validation score.
 
-    The figure returned is the best validation accuracy over the epochs and the test accuracy at that epoch (as
-    NAS-Bench-Graph reports); each epoch's validation accuracy is reported to the trial, which may prune it.
+    The figure returned is the best validation score over the epochs and the test score at that epoch (as
+    NAS-Bench-Graph reports); each epoch's validation score is reported to the trial, which may prune it. The score
+    is accuracy in percent for classification (``direction == "maximize"``), the mean absolute error (``"mae"``,
+    trained with L1 loss) or mean squared error (``"mse"``, trained with MSE loss) for regression
+    (``direction == "minimize"``).
 
     Args:
         space: The space whose architectures are built (``space.build(arch, task)``).
-        data: A PyG ``Data`` with masks (node task), a PyG dataset or :class:`~latentnas.datasets.GraphSplits`
-            (graph task), or :class:`~latentnas.datasets.TensorSplits` (image task).
-        task: What the networks are for.
+        data: A PyG ``Data`` (node task; without ``train_mask``/``val_mask``/``test_mask`` it gets a seeded random
+            split), a list of ``Data``, a PyG dataset or :class:`~latentnas.datasets.GraphSplits` (graph task), or
+            :class:`~latentnas.datasets.TensorSplits` (image task). :attr:`split` says how it was split.
+        task: What the networks are for; default: inferred by :meth:`Task.from_data`.
+        metric: ``"accuracy"`` (classification), ``"mae"`` or ``"mse"`` (regression); default: the first of
+            :data:`METRICS` for the task.
         epochs: Training epochs per candidate.
         lr: Learning rate.
         weight_decay: L2 penalty of the optimizer.
@@ -55,7 +67,7 @@ class TrainingObjective:
         device: Where to train (default: CUDA when present, else CPU).
         amp: Mixed precision (bfloat16 autocast); default: on for CUDA, off for CPU.
         network_config: The space's network config (sizes, dropout); default: the module's defaults.
-        split_seed: Seed of the split of a graph dataset into train, validation and test.
+        split_seed: Seed of the random split of data that has none (nodes without masks, a list of graphs).
     """
 
     reports_intermediate = True
@@ -64,8 +76,9 @@ class TrainingObjective:
         self,
         space: SearchSpace[Any],
         data: Any,
-        task: Task,
+        task: Task | None = None,
         *,
+        metric: str | None = None,
         epochs: int = 100,
         lr: float = 0.01,
         weight_decay: float = 5e-4,
@@ -85,11 +98,20 @@ class TrainingObjective:
             )
         if optimizer not in OPTIMIZERS:
             raise LatentNASError(f"unknown optimizer '{optimizer}'; choices: {', '.join(OPTIMIZERS)}")
-        self.space, self.task = space, task
+        task = Task.from_data(data) if task is None else task
+        metrics = METRICS[task.target]
+        if metric is not None and metric not in metrics:
+            raise LatentNASError(f"unknown metric '{metric}' for {task.target}; choices: {', '.join(metrics)}")
+        self.space, self.task, self.metric = space, task, metric or metrics[0]
+        #: ``"maximize"`` (accuracy) or ``"minimize"`` (regression error): the direction of the study.
+        self.direction = "minimize" if task.is_regression else "maximize"
         self.epochs, self.lr, self.weight_decay, self.optimizer, self.cosine = epochs, lr, weight_decay, optimizer, cosine
         self.seed, self.network_config = seed, network_config
         self.device = choose_device(device)
         self.amp = self.device.type == "cuda" if amp is None else amp
+        data, split = split_data(data, task, seed=split_seed)
+        #: How the data divides into train, validation and test (a seeded random split where it had none).
+        self.split: DataSplit = split
         self.batches: Batches = make_batches(data, task, self.device, batch_size=batch_size, split_seed=split_seed)
 
     @classmethod
@@ -140,6 +162,7 @@ class TrainingObjective:
             optim = torch.optim.SGD(params, lr=self.lr, momentum=0.9, nesterov=True, weight_decay=self.weight_decay)
         schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optim, self.epochs) if self.cosine else None
         generator = torch.Generator().manual_seed(self.seed)
+        sign = -1.0 if self.direction == "minimize" else 1.0  # compares scores as if maximized
         best_valid, best_test, best_epoch = -math.inf, 0.0, -1
         for epoch in range(self.epochs):
             model.train()
@@ -148,7 +171,7 @@ class TrainingObjective:
                 optim.zero_grad(set_to_none=True)
                 with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.amp):
                     logits, y = self.batches.forward(model, batch)
-                loss = F.cross_entropy(logits.float(), y)
+                loss = self._loss(logits.float(), y)
                 loss.backward()
                 optim.step()
                 total += loss.detach()
@@ -158,18 +181,39 @@ class TrainingObjective:
                 schedule.step()
             model.eval()
             with torch.no_grad(), torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.amp):
-                acc = self.batches.accuracy(model)
-            if acc["valid"] > best_valid:
-                best_valid, best_test, best_epoch = acc["valid"], acc["test"], epoch
+                score = self._score(model)
+            if sign * score["valid"] > best_valid:
+                best_valid, best_test, best_epoch = sign * score["valid"], score["test"], epoch
             if trial is not None:
-                trial.report(acc["valid"], epoch)
+                trial.report(score["valid"], epoch)
                 if trial.should_prune():
-                    raise optuna.TrialPruned(f"pruned at epoch {epoch} with validation accuracy {acc['valid']:.2f}")
+                    raise optuna.TrialPruned(f"pruned at epoch {epoch} with validation {self.metric} "
+                                             f"{score['valid']:.4g}")
+        best_valid *= sign
         seconds = time.perf_counter() - start
-        logger.debug("trained %s: valid %.2f at epoch %d in %.1fs", name, best_valid, best_epoch, seconds)
+        logger.debug("trained %s: valid %s %.4g at epoch %d in %.1fs", name, self.metric, best_valid, best_epoch,
+                     seconds)
         extras = {"params": float(count_parameters(model)), "epochs": float(self.epochs), "best_epoch": float(best_epoch)}
         return model, Evaluation(valid=best_valid, test=best_test, cost_seconds=seconds, extras=extras)
 
+    def _loss(self, out: Tensor, y: Tensor) -> Tensor:
+        """Cross-entropy on class logits; L1 (``mae``) or MSE (``mse``) on regression outputs ``N x num_targets``."""
+        if not self.task.is_regression:
+            return F.cross_entropy(out, y)
+        y = y.reshape(out.shape).to(out.dtype)  # targets of shape [N] for one output column
+        return F.l1_loss(out, y) if self.metric == "mae" else F.mse_loss(out, y)
+
+    def _score(self, model: nn.Module) -> dict[str, float]:
+        """The validation and test score: accuracy in percent, or the mean absolute or squared error."""
+        if not self.task.is_regression:
+            return self.batches.accuracy(model)
+        scores: dict[str, float] = {}
+        for name, (out, y) in self.batches.predictions(model).items():
+            out = out.float()
+            error = out - y.reshape(out.shape).float()
+            scores[name] = float(error.abs().mean() if self.metric == "mae" else error.square().mean())
+        return scores
+
     def __repr__(self) -> str:
-        return (f"TrainingObjective({self.space.name!r}, {self.task}, epochs={self.epochs}, lr={self.lr}, "
-                f"device={str(self.device)!r}, amp={self.amp})")
+        return (f"TrainingObjective({self.space.name!r}, {self.task}, metric={self.metric!r}, epochs={self.epochs}, "
+                f"lr={self.lr}, device={str(self.device)!r}, amp={self.amp})")

@@ -3,8 +3,10 @@ from __future__ import annotations
 import optuna
 import pytest
 import torch
+from torch_geometric.data import Data
 
 from latentnas.errors import EvaluationError, LatentNASError
+from latentnas.networks import Task
 from latentnas.networks.nasbench201 import NB201Config
 from latentnas.networks.nasbench_graph import GNNConfig
 from latentnas.objectives.training import TrainingObjective
@@ -115,3 +117,104 @@ class TestTrainingObjectiveContract(ObjectiveContract):
     def objective(self, cora_small) -> TrainingObjective:  # type: ignore[no-untyped-def]
         data, task = cora_small
         return TrainingObjective(get_space("nasbench-graph"), data, task, epochs=2, network_config=SMALL_GNN)
+
+
+# --------------------------------------------------------------------------------------------------- own data, regression
+def random_graph(n: int = 80, *, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
+    from torch_geometric.utils import erdos_renyi_graph
+
+    generator = torch.Generator().manual_seed(seed)
+    x = torch.randn(n, 4, generator=generator)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        edge_index = erdos_renyi_graph(n, 0.05)
+    return x, edge_index
+
+
+def regression_graph(*, masks: bool) -> Data:
+    """80 nodes whose targets are a function of their own features (so an MLP-like cell can fit them)."""
+    x, edge_index = random_graph()
+    data = Data(x=x, edge_index=edge_index, y=2 * x[:, 0] - x[:, 1])
+    if masks:
+        node = torch.arange(80)
+        data.train_mask, data.val_mask, data.test_mask = node < 50, (node >= 50) & (node < 65), node >= 65
+    return data
+
+
+FC = "[0,1,2,3] [fc,fc,fc,fc]"
+
+
+def test_task_is_inferred_and_a_graph_without_masks_is_split(cora_small, graph_space) -> None:  # type: ignore[no-untyped-def]
+    data, task = cora_small
+    bare = data.clone()
+    del bare.train_mask, bare.val_mask, bare.test_mask
+    objective = TrainingObjective(graph_space, bare, epochs=1, network_config=SMALL_GNN)
+    assert objective.task == task and (objective.metric, objective.direction) == ("accuracy", "maximize")
+    assert objective.split.to_dict() == {"unit": "nodes", "random": True, "seed": 0, "train": 180, "valid": 60,
+                                         "test": 60}
+    valid = objective(graph_space.from_string(FC)).valid
+    assert round(valid * 60 / 100) * 100 / 60 == pytest.approx(valid)  # a share of the 60 validation nodes
+    given = TrainingObjective(graph_space, data, epochs=1, network_config=SMALL_GNN)
+    assert given.split.to_dict()["random"] is False and given.split.sizes == tuple(
+        int(m.sum()) for m in (data.train_mask, data.val_mask, data.test_mask))
+
+
+@pytest.mark.parametrize("metric", ["mae", "mse"])
+def test_node_regression_reports_the_error_of_its_network(graph_space, metric: str) -> None:  # type: ignore[no-untyped-def]
+    data = regression_graph(masks=True)
+    objective = TrainingObjective(graph_space, data, metric=metric, epochs=1, network_config=SMALL_GNN)
+    assert objective.task == Task.regression("node", 4, 1) and objective.direction == "minimize"
+    model, evaluation = objective.train(graph_space.from_string(FC))  # one epoch: the best is the last
+    with torch.no_grad():
+        error = model(data.x, data.edge_index).squeeze(1) - data.y
+    measure = (lambda e: e.abs().mean()) if metric == "mae" else (lambda e: e.square().mean())
+    assert evaluation.valid == pytest.approx(float(measure(error[data.val_mask])), rel=1e-5)
+    assert evaluation.test == pytest.approx(float(measure(error[data.test_mask])), rel=1e-5)
+
+
+def test_node_regression_learns_and_keeps_its_least_error(graph_space) -> None:  # type: ignore[no-untyped-def]
+    data = regression_graph(masks=False)
+    objective = TrainingObjective(graph_space, data, epochs=60, weight_decay=0.0,
+                                  network_config=GNNConfig(hidden=16, dropout=0.0))
+    study = optuna.create_study(direction="minimize")
+    trial = study.ask()
+    evaluation = objective(graph_space.from_string(FC), trial=trial)
+    reported = study.trials[0].intermediate_values
+    assert evaluation.valid == min(reported.values()) and evaluation.extras["best_epoch"] == min(reported,
+                                                                                                   key=reported.get)
+    split = objective.split
+    train = objective.batches.data.train_mask  # type: ignore[attr-defined]
+    valid = objective.batches.data.val_mask  # type: ignore[attr-defined]
+    constant = float((data.y[valid] - data.y[train].median()).abs().mean())  # a constant guess: the train median
+    assert split.is_random and evaluation.valid < constant / 2
+
+
+def test_graph_regression_on_mutag_with_a_made_up_target(mutag, graph_space) -> None:  # type: ignore[no-untyped-def]
+    dataset, _ = mutag
+    graphs = [Data(x=g.x, edge_index=g.edge_index, y=g.x[:, 0].mean().reshape(1)) for g in list(dataset)[:60]]
+    objective = TrainingObjective(graph_space, graphs, epochs=20, batch_size=16, weight_decay=0.0,
+                                  network_config=GNNConfig(hidden=16, dropout=0.0))
+    assert objective.task == Task.regression("graph", 7, 1) and objective.direction == "minimize"
+    assert objective.split.to_dict() == {"unit": "graphs", "random": True, "seed": 0, "train": 48, "valid": 6,
+                                         "test": 6}
+    splits = objective.batches.splits  # type: ignore[attr-defined]
+    train_y = torch.cat([g.y for g in splits.train])
+    constant = float((torch.cat([g.y for g in splits.valid]) - train_y.median()).abs().mean())
+    evaluation = objective(graph_space.from_string("[0,1,2,3] [fc,gcn,fc,fc]"))
+    assert evaluation.valid < constant
+
+
+def test_a_regression_search_minimizes(graph_space) -> None:  # type: ignore[no-untyped-def]
+    objective = TrainingObjective(graph_space, regression_graph(masks=True), epochs=2, network_config=SMALL_GNN)
+    study = create_study(graph_space, optuna.samplers.RandomSampler(seed=0), direction=objective.direction)
+    result = run_search(study, objective, n_unique=3)
+    values = [t.value for t in study.trials if t.state == optuna.trial.TrialState.COMPLETE]
+    assert study.direction == optuna.study.StudyDirection.MINIMIZE and len(set(values)) == 3
+    assert result.best_valid == min(values) != max(values)
+
+
+def test_metrics_must_fit_the_task(cora_small, graph_space) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(LatentNASError, match="unknown metric 'accuracy' for regression; choices: mae, mse"):
+        TrainingObjective(graph_space, regression_graph(masks=True), metric="accuracy")
+    with pytest.raises(LatentNASError, match="unknown metric 'mae' for classification; choices: accuracy"):
+        TrainingObjective(graph_space, cora_small[0], metric="mae")
