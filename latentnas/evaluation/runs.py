@@ -18,7 +18,7 @@ import math
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import KW_ONLY, asdict, dataclass, field, replace
 from functools import lru_cache
 from typing import Any
 
@@ -45,6 +45,7 @@ class ComparisonConfig:
     """
 
     benchmark: str
+    _: KW_ONLY
     datasets: tuple[str, ...]
     samplers: tuple[str, ...]
     seeds: tuple[int, ...]
@@ -107,6 +108,7 @@ class RunJob:
     dataset: str
     sampler: str
     seed: int
+    _: KW_ONLY
     budget: int
     fidelity: str | None = None
     options: Mapping[str, Any] = field(default_factory=dict)
