@@ -3,7 +3,7 @@ checkpoints."""
 
 from __future__ import annotations
 
-from latentnas.vae.checkpoint import load_checkpoint, read_manifest, save_checkpoint
+from latentnas.vae.checkpoint import checkpoint_space, load_checkpoint, read_manifest, save_checkpoint
 from latentnas.vae.finetune import finetune_latent_space
 from latentnas.vae.latent import LatentSpace
 from latentnas.vae.losses import VAELoss, vae_loss
@@ -21,6 +21,7 @@ __all__ = [
     "VAELoss",
     "VAEOutput",
     "build_vae",
+    "checkpoint_space",
     "default_train_config",
     "evaluate_vae",
     "finetune_latent_space",

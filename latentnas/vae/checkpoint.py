@@ -13,13 +13,14 @@ import json
 import math
 import os
 import pickle
+import warnings
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 import torch
 
-from latentnas.errors import CheckpointError
+from latentnas.errors import CheckpointError, LatentNASError
 from latentnas.spaces.base import SearchSpace
 from latentnas.vae.model import GraphVAE, VAEConfig, build_vae
 
@@ -82,6 +83,12 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def _reason(err: BaseException) -> str:
+    # The first sentence of an error's first line (torch's messages run on with advice).
+    text = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+    return text.split(". ")[0].rstrip(".")
+
+
 def _jsonable(value: Any) -> Any:
     # NaN/inf are not JSON; keep the manifest strict so other tools can read it.
     if isinstance(value, float) and not math.isfinite(value):
@@ -116,9 +123,13 @@ def save_checkpoint(
     path = Path(path)
     if path.suffix == ".json":
         raise CheckpointError(f"checkpoint path {path} must not end in .json: the manifest is written beside it")
-    path.parent.mkdir(parents=True, exist_ok=True)
     state = {key: value.detach().cpu() for key, value in vae.state_dict().items()}
-    torch.save(state, path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        torch.save(state, path)
+    except (OSError, RuntimeError) as err:  # a parent is a file, the path is a folder, no permission, ...
+        reason = err.strerror if isinstance(err, OSError) and err.strerror else str(err).split("strerror: ")[-1]
+        raise CheckpointError(f"cannot write checkpoint {path}: {reason}") from None
     spec = space.graph_spec
     manifest = {
         "format": FORMAT_VERSION,
@@ -139,8 +150,16 @@ def save_checkpoint(
     return out
 
 
+#: The manifest keys loading needs, with the JSON type each must have.
+_MANIFEST_KEYS: dict[str, tuple[type, ...]] = {
+    "space": (str,), "node_types": (list,), "num_nodes": (int,), "configs": (dict,), "sha256": (str,),
+}
+_JSON_NAMES = {str: "a string", list: "a list", int: "an integer", dict: "an object"}
+
+
 def read_manifest(path: str | Path) -> dict[str, Any]:
-    """The manifest of the checkpoint at ``path`` (the weights file), checked for the keys loading needs."""
+    """The manifest of the checkpoint at ``path`` (the weights file), checked for the keys loading needs and their
+    types; raises ``CheckpointError`` naming the file."""
     path = Path(path)
     man = manifest_path(path)
     if not man.is_file():
@@ -149,10 +168,42 @@ def read_manifest(path: str | Path) -> dict[str, Any]:
         manifest = json.loads(man.read_text())
     except (json.JSONDecodeError, UnicodeDecodeError) as err:
         raise CheckpointError(f"checkpoint {path}: manifest {man} is not valid JSON ({err})") from err
-    missing = [key for key in ("space", "node_types", "num_nodes", "configs", "sha256") if key not in manifest]
-    if not isinstance(manifest, dict) or missing:
-        raise CheckpointError(f"checkpoint {path}: manifest {man} lacks {missing or 'an object'}")
+    except OSError as err:
+        raise CheckpointError(f"checkpoint {path}: cannot read manifest {man} ({err.strerror})") from err
+    if not isinstance(manifest, dict):
+        raise CheckpointError(f"checkpoint {path}: manifest {man} holds {json.dumps(manifest)[:40]}, not an object")
+    missing = [key for key in _MANIFEST_KEYS if key not in manifest]
+    if missing:
+        raise CheckpointError(f"checkpoint {path}: manifest {man} lacks {', '.join(missing)}")
+    for key, types in _MANIFEST_KEYS.items():
+        # NOTE: bool is an int in Python, never a node count.
+        if not isinstance(manifest[key], types) or isinstance(manifest[key], bool):
+            raise CheckpointError(
+                f"checkpoint {path}: manifest {man} has {key} {json.dumps(manifest[key])[:40]}, "
+                f"not {' or '.join(_JSON_NAMES[t] for t in types)}"
+            )
     return manifest
+
+
+def checkpoint_space(path: str | Path) -> SearchSpace[Any]:
+    """The space the checkpoint at ``path`` was trained on, rebuilt from its manifest: the space registered under
+    the manifest's name, with the manifest's op vocabulary where it differs from that space's default (as
+    NAS-Bench-Graph's proteins ops do).
+
+    Raises:
+        CheckpointError: If the manifest is missing or broken, or names a space or ops latentnas does not have.
+    """
+    from latentnas.spaces import get_space  # the registry imports every space module lazily; keep this one lazy too
+
+    manifest = read_manifest(path)
+    try:
+        space = get_space(manifest["space"])
+        ops = manifest.get("ops")
+        if ops and tuple(ops) != space.ops:
+            space = get_space(manifest["space"], ops=ops)
+    except (LatentNASError, TypeError, ValueError) as err:
+        raise CheckpointError(f"checkpoint {path}: {err}") from None
+    return space
 
 
 def load_checkpoint(path: str | Path, *, space: SearchSpace[Any] | None = None) -> tuple[GraphVAE, dict[str, Any]]:
@@ -187,28 +238,35 @@ def load_checkpoint(path: str | Path, *, space: SearchSpace[Any] | None = None) 
             )
     if not path.is_file():
         raise CheckpointError(f"checkpoint {path}: weights file is missing")
-    digest = _sha256(path)
+    try:
+        digest = _sha256(path)
+    except OSError as err:
+        raise CheckpointError(f"checkpoint {path}: cannot read the weights ({err.strerror})") from err
     if digest != manifest["sha256"]:
         raise CheckpointError(
             f"checkpoint {path} is truncated or altered: sha256 {digest} differs from the manifest's {manifest['sha256']}"
         )
     try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
+        with warnings.catch_warnings():  # torch warns about the pickle protocol of files it then refuses
+            warnings.simplefilter("ignore", UserWarning)
+            state = torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as err:
+        # NOTE: torch's own message advises weights_only=False, which would run the file's code: never say that.
         raise CheckpointError(
-            f"checkpoint {path} holds objects other than tensors (refused by weights_only loading): {err}"
+            f"checkpoint {path} holds objects other than tensors (code or classes); refused: latentnas loads only "
+            f"tensors"
         ) from err
-    except (RuntimeError, EOFError, ValueError) as err:
-        raise CheckpointError(f"checkpoint {path} cannot be read as a state dict: {err}") from err
+    except Exception as err:  # a corrupt file makes torch raise RuntimeError, OSError, EOFError, ...: one line each
+        raise CheckpointError(f"checkpoint {path} cannot be read as a state dict: {_reason(err)}") from err
     try:
         configs = VAEConfig.from_dict(manifest["configs"])
-    except (KeyError, TypeError, ValueError) as err:
+    except (AttributeError, KeyError, TypeError, ValueError) as err:
         raise CheckpointError(f"checkpoint {path}: manifest configs are invalid ({err})") from err
     if not isinstance(state, dict):
         raise CheckpointError(f"checkpoint {path} holds a {type(state).__name__}, not a state dict")
     vae = build_vae(configs)
     try:
         vae.load_state_dict(state)
-    except RuntimeError as err:
-        raise CheckpointError(f"checkpoint {path} does not fit its configs: {err}") from err
+    except (AttributeError, RuntimeError, TypeError) as err:  # missing/unexpected keys, shapes, non-tensor values
+        raise CheckpointError(f"checkpoint {path} does not fit its configs: {' '.join(str(err).split())}") from err
     return vae.eval(), manifest

@@ -11,7 +11,7 @@ import torch
 
 from latentnas.errors import CheckpointError
 from latentnas.spaces.base import GraphSpec
-from latentnas.vae import load_checkpoint, read_manifest, save_checkpoint
+from latentnas.vae import checkpoint_space, load_checkpoint, read_manifest, save_checkpoint
 from latentnas.vae.train import TrainedVAE
 from tests.vae.tiny_space import TinySpace
 
@@ -77,15 +77,55 @@ class _Payload:
         return (os.system, ("echo pwned",))
 
 
-def test_a_pickle_carrying_code_is_refused_even_with_a_matching_hash(saved: Path, tiny_space: TinySpace) -> None:
-    with saved.open("wb") as handle:
-        pickle.dump({"weights": _Payload()}, handle)
+def _rehash(saved: Path) -> None:
+    """Makes the manifest's sha256 match the weights file as it is now (an attacker or a careless copy would)."""
     manifest_file = saved.with_suffix(".json")
     manifest = json.loads(manifest_file.read_text())
     manifest["sha256"] = hashlib.sha256(saved.read_bytes()).hexdigest()
     manifest_file.write_text(json.dumps(manifest))
-    with pytest.raises(CheckpointError, match=f"checkpoint {saved} holds objects other than tensors"):
+
+
+def test_a_pickle_carrying_code_is_refused_even_with_a_matching_hash(saved: Path, tiny_space: TinySpace) -> None:
+    with saved.open("wb") as handle:
+        pickle.dump({"weights": _Payload()}, handle)
+    _rehash(saved)
+    with pytest.raises(CheckpointError) as info:
         load_checkpoint(saved, space=tiny_space)
+    # One line of ours; never torch's advice to load with weights_only=False (which would run the code).
+    assert str(info.value) == (f"checkpoint {saved} holds objects other than tensors (code or classes); refused: "
+                               "latentnas loads only tensors")
+
+
+def test_truncated_weights_with_a_matching_hash_are_one_line(saved: Path, tiny_space: TinySpace) -> None:
+    data = saved.read_bytes()
+    saved.write_bytes(data[: len(data) // 2])
+    _rehash(saved)
+    with pytest.raises(CheckpointError) as info:
+        load_checkpoint(saved, space=tiny_space)
+    assert str(info.value).startswith(f"checkpoint {saved} cannot be read as a state dict: ")
+    assert "\n" not in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("5", "holds 5, not an object"),
+        ("null", "holds null, not an object"),
+        ('["space"]', 'holds ["space"], not an object'),
+        ('{"space": "tiny"}', "lacks node_types, num_nodes, configs, sha256"),
+        ('{"space": 5, "node_types": [], "num_nodes": 4, "configs": {}, "sha256": ""}', "has space 5, not a string"),
+        ('{"space": "tiny", "node_types": 5, "num_nodes": 4, "configs": {}, "sha256": ""}',
+         "has node_types 5, not a list"),
+        ('{"space": "tiny", "node_types": [], "num_nodes": true, "configs": {}, "sha256": ""}',
+         "has num_nodes true, not an integer"),
+    ],
+)
+def test_a_manifest_of_the_wrong_shape_is_refused(saved: Path, text: str, message: str) -> None:
+    manifest_file = saved.with_suffix(".json")
+    manifest_file.write_text(text)
+    with pytest.raises(CheckpointError) as info:
+        load_checkpoint(saved)
+    assert str(info.value) == f"checkpoint {saved}: manifest {manifest_file} {message}"
 
 
 def test_missing_or_broken_manifest(saved: Path) -> None:
@@ -111,3 +151,26 @@ def test_weights_that_do_not_fit_the_configs(saved: Path, tiny_space: TinySpace)
 def test_a_json_weights_path_is_refused(tmp_path: Path, tiny_space: TinySpace, tiny_trained: TrainedVAE) -> None:
     with pytest.raises(CheckpointError, match="must not end in .json"):
         save_checkpoint(tmp_path / "x.json", tiny_trained.vae, space=tiny_space, configs=tiny_trained.config)
+
+
+def test_an_unwritable_path_is_one_line(tmp_path: Path, tiny_space: TinySpace, tiny_trained: TrainedVAE) -> None:
+    (tmp_path / "folder.pt").mkdir()
+    (tmp_path / "file").write_text("")
+    for path, reason in ((tmp_path / "folder.pt", "Is a directory"), (tmp_path / "file" / "x.pt", "File exists")):
+        with pytest.raises(CheckpointError) as info:
+            save_checkpoint(path, tiny_trained.vae, space=tiny_space, configs=tiny_trained.config)
+        assert str(info.value) == f"cannot write checkpoint {path}: {reason}"
+
+
+def test_checkpoint_space_rebuilds_the_space_with_the_manifests_ops(tmp_path: Path) -> None:
+    from latentnas.vae.checkpoint import shipped_checkpoint_dir
+
+    proteins = checkpoint_space(shipped_checkpoint_dir() / "nasbench-graph-proteins.pt")
+    assert (proteins.name, proteins.ops) == ("nasbench-graph", ("gcn", "sage", "arma", "fc", "skip"))
+    assert checkpoint_space(shipped_checkpoint_dir() / "nasbench201.pt").name == "nasbench201"
+
+
+def test_checkpoint_space_refuses_a_space_latentnas_lacks(saved: Path) -> None:
+    # The tiny space is not registered: a checkpoint of it names a space no one can rebuild from its name.
+    with pytest.raises(CheckpointError, match=f"checkpoint {saved}: unknown space 'tiny'; choices: nasbench-graph"):
+        checkpoint_space(saved)
