@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Generic, TypeVar
 
-from latentnas.errors import UnknownNameError
+from latentnas.errors import InvalidArgumentError, UnknownNameError
 
 T = TypeVar("T")
 
@@ -23,7 +23,7 @@ class Registry(Generic[T]):
 
     def register(self, name: str, item: T) -> T:
         if name in self._items:
-            raise ValueError(f"{self.kind} '{name}' is already registered")
+            raise InvalidArgumentError(f"{self.kind} '{name}' is already registered")
         self._items[name] = item
         return item
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from latentnas.errors import InvalidArgumentError
 from latentnas.spaces import SearchSpace, as_rng
 
 
@@ -22,7 +23,7 @@ def pretraining_archs(space: SearchSpace[Any], *, samples: int = 50_000, seed: i
             reps.setdefault(space.canonical_key(arch), space.canonicalize(arch))
         return list(reps.values())
     if samples < 2:
-        raise ValueError(f"samples must be at least 2, got {samples}")
+        raise InvalidArgumentError(f"samples must be at least 2, got {samples}")
     rng = as_rng(seed)
     drawn: dict[str, Any] = {}
     for _ in range(20 * samples):

@@ -12,6 +12,7 @@ import torch
 from torch import Tensor, nn
 from torch.nn import functional as F
 
+from latentnas.errors import InvalidArgumentError
 from latentnas.vae.latent import LatentSpace
 from latentnas.vae.losses import vae_loss
 from latentnas.vae.metrics import dense_batch
@@ -77,18 +78,18 @@ def finetune_latent_space(
     """
     y = torch.as_tensor(values, dtype=torch.float64).reshape(-1)
     if len(archs) != y.numel():
-        raise ValueError(f"archs and values must have the same length, got {len(archs)} archs and {y.numel()} values")
+        raise InvalidArgumentError(f"archs and values must have the same length, got {len(archs)} archs and {y.numel()} values")
     if len(archs) < 2:
-        raise ValueError(f"archs must hold at least 2 labelled architectures, got {len(archs)}")
+        raise InvalidArgumentError(f"archs must hold at least 2 labelled architectures, got {len(archs)}")
     if not torch.isfinite(y).all():
-        raise ValueError("values must be finite, got NaN or infinite entries")
+        raise InvalidArgumentError("values must be finite, got NaN or infinite entries")
     for name, value in (("steps", steps), ("batch_size", batch_size), ("hidden", hidden)):
         if value < 1:
-            raise ValueError(f"{name} must be positive, got {value}")
+            raise InvalidArgumentError(f"{name} must be positive, got {value}")
     if not lr > 0:
-        raise ValueError(f"lr must be positive, got {lr}")
+        raise InvalidArgumentError(f"lr must be positive, got {lr}")
     if not (recon_weight >= 0 and beta >= 0):
-        raise ValueError(f"recon_weight and beta must be non-negative, got {recon_weight} and {beta}")
+        raise InvalidArgumentError(f"recon_weight and beta must be non-negative, got {recon_weight} and {beta}")
 
     space, device = latent.space, latent.device
     vae = copy.deepcopy(latent.vae)

@@ -8,6 +8,7 @@ from typing import Any
 import torch
 from torch import Tensor
 
+from latentnas.errors import InvalidArgumentError
 from latentnas.spaces.base import SearchSpace
 from latentnas.vae.metrics import decode_points, encode_means
 from latentnas.vae.model import GraphVAE
@@ -43,9 +44,9 @@ class LatentSpace:
         batch_size: int = 4096,
     ) -> None:
         if margin < 0:
-            raise ValueError(f"margin must be non-negative, got {margin}")
+            raise InvalidArgumentError(f"margin must be non-negative, got {margin}")
         if batch_size < 1:
-            raise ValueError(f"batch_size must be positive, got {batch_size}")
+            raise InvalidArgumentError(f"batch_size must be positive, got {batch_size}")
         self.space = space
         self.vae = vae.eval()
         self.batch_size = batch_size
@@ -85,8 +86,8 @@ class LatentSpace:
         if z.dim() == 1:
             z = z.unsqueeze(0)
         if z.dim() != 2 or z.size(-1) != self.dim:
-            raise ValueError(f"z must be a n x {self.dim} tensor, got shape {tuple(z.shape)}")
+            raise InvalidArgumentError(f"z must be a n x {self.dim} tensor, got shape {tuple(z.shape)}")
         if not torch.isfinite(z).all():
-            raise ValueError("z must be finite, got NaN or infinite entries")
+            raise InvalidArgumentError("z must be finite, got NaN or infinite entries")
         param = next(self.vae.parameters())
         return decode_points(self.space, self.vae, z.to(param), batch_size=self.batch_size)

@@ -8,6 +8,7 @@ import torch
 from torch import Tensor
 from torch.nn import functional as F
 
+from latentnas.errors import InvalidArgumentError
 from latentnas_encoders import DecoderOutput
 from latentnas_encoders.base import strict_upper_mask
 
@@ -56,7 +57,7 @@ def vae_loss(
         A :class:`VAELoss` of scalar tensors.
     """
     if beta < 0:
-        raise ValueError(f"beta must be non-negative, got {beta}")
+        raise InvalidArgumentError(f"beta must be non-negative, got {beta}")
     num_graphs, num_nodes, num_types = decoded.type_logits.shape
     type_ce = F.cross_entropy(
         decoded.type_logits.reshape(-1, num_types), target_types.reshape(-1), reduction="sum"

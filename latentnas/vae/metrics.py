@@ -9,6 +9,7 @@ from typing import Any, NamedTuple
 import torch
 from torch import Tensor
 
+from latentnas.errors import InvalidArgumentError
 from latentnas.spaces.base import SearchSpace
 from latentnas.vae.model import GraphVAE, dense_to_pyg
 
@@ -54,7 +55,7 @@ def decode_points(space: SearchSpace[Any], vae: GraphVAE, z: Tensor, *, batch_si
 def reconstruction_accuracy(space: SearchSpace[Any], vae: GraphVAE, archs: Sequence[Any]) -> float:
     """The share of ``archs`` whose posterior mean decodes to an architecture with the same canonical key."""
     if not archs:
-        raise ValueError("archs must not be empty")
+        raise InvalidArgumentError("archs must not be empty")
     was_training = vae.training
     vae.eval()
     try:
@@ -103,7 +104,7 @@ def prior_metrics(
             space when ``None`` and the space is finite.
     """
     if num_samples < 1:
-        raise ValueError(f"num_samples must be positive, got {num_samples}")
+        raise InvalidArgumentError(f"num_samples must be positive, got {num_samples}")
     device = next(vae.parameters()).device
     if generator is None:
         generator = torch.Generator(device=device).manual_seed(0)

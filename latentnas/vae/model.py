@@ -9,6 +9,7 @@ import torch
 from torch import Tensor, nn
 from torch_geometric.data import Batch
 
+from latentnas.errors import InvalidArgumentError
 from latentnas_encoders import (
     DecoderConfig,
     DecoderOutput,
@@ -37,7 +38,7 @@ class VAEConfig:
         for name in ("num_nodes", "num_types", "latent_dim"):
             enc, dec = getattr(self.encoder, name), getattr(self.decoder, name)
             if enc != dec:
-                raise ValueError(f"encoder and decoder disagree on {name}: encoder {enc}, decoder {dec}")
+                raise InvalidArgumentError(f"encoder and decoder disagree on {name}: encoder {enc}, decoder {dec}")
 
     @property
     def latent_dim(self) -> int:
@@ -110,7 +111,7 @@ class GraphVAE(nn.Module):
     def __init__(self, encoder: GraphEncoder, decoder: GraphDecoder) -> None:
         super().__init__()
         if encoder.latent_dim != decoder.latent_dim:
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"encoder latent_dim {encoder.latent_dim} differs from decoder latent_dim {decoder.latent_dim}"
             )
         self.encoder = encoder

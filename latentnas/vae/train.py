@@ -11,6 +11,7 @@ from typing import Any
 
 import torch
 
+from latentnas.errors import InvalidArgumentError
 from latentnas.spaces.base import SearchSpace
 from latentnas.vae.losses import vae_loss
 from latentnas.vae.metrics import dense_batch, prior_metrics, reconstruction_accuracy
@@ -66,35 +67,43 @@ class TrainConfig:
             if name == "encoder_layers" and value is None:
                 continue
             if not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name} must be a positive int, got {value!r}")
+                raise InvalidArgumentError(f"{name} must be a positive int, got {value!r}")
         if not self.lr > 0:
-            raise ValueError(f"lr must be positive, got {self.lr}")
+            raise InvalidArgumentError(f"lr must be positive, got {self.lr}")
         if not self.beta >= 0:
-            raise ValueError(f"beta must be non-negative, got {self.beta}")
+            raise InvalidArgumentError(f"beta must be non-negative, got {self.beta}")
         if not 0 <= self.holdout < 1:
-            raise ValueError(f"holdout must be in [0, 1), got {self.holdout}")
+            raise InvalidArgumentError(f"holdout must be in [0, 1), got {self.holdout}")
         # Build throwaway configs so that bad kinds fail here, with the encoders' own messages.
         self.vae_config(num_nodes=2, num_types=1)
 
     def vae_config(self, *, num_nodes: int, num_types: int) -> VAEConfig:
-        """The encoder and decoder configs for a graph form of ``num_nodes`` nodes and ``num_types`` types."""
-        encoder = EncoderConfig(
-            self.encoder,
-            num_nodes,
-            num_types,
-            hidden=self.hidden,
-            layers=self.encoder_layers or ENCODER_LAYERS.get(self.encoder, 1),
-            latent_dim=self.latent_dim,
-            bidirectional=self.bidirectional,
-        )
-        decoder = DecoderConfig(
-            self.decoder,
-            num_nodes,
-            num_types,
-            hidden=self.hidden,
-            layers=self.decoder_layers,
-            latent_dim=self.latent_dim,
-        )
+        """The encoder and decoder configs for a graph form of ``num_nodes`` nodes and ``num_types`` types.
+
+        Raises:
+            InvalidArgumentError: With the encoders' own message (``latentnas_encoders`` raises plain ``ValueError``
+                and ``TypeError``: it imports only torch and PyG).
+        """
+        try:
+            encoder = EncoderConfig(
+                self.encoder,
+                num_nodes,
+                num_types,
+                hidden=self.hidden,
+                layers=self.encoder_layers or ENCODER_LAYERS.get(self.encoder, 1),
+                latent_dim=self.latent_dim,
+                bidirectional=self.bidirectional,
+            )
+            decoder = DecoderConfig(
+                self.decoder,
+                num_nodes,
+                num_types,
+                hidden=self.hidden,
+                layers=self.decoder_layers,
+                latent_dim=self.latent_dim,
+            )
+        except (TypeError, ValueError) as err:
+            raise InvalidArgumentError(str(err)) from err
         return VAEConfig(encoder, decoder)
 
     def to_dict(self) -> dict[str, Any]:
@@ -113,9 +122,14 @@ _DEFAULTS: dict[str, TrainConfig] = {
 }
 
 
-def default_train_config(space_name: str) -> TrainConfig:
-    """The tuned settings for ``space_name``, or the generic :class:`TrainConfig` defaults for other spaces."""
-    return _DEFAULTS.get(space_name, TrainConfig())
+def default_train_config(space_name: str, **overrides: Any) -> TrainConfig:
+    """The tuned settings for ``space_name`` (the generic :class:`TrainConfig` defaults for other spaces), with the
+    fields of ``overrides`` that are not ``None`` replaced; raises ``InvalidArgumentError`` on a bad value."""
+    base = _DEFAULTS.get(space_name, TrainConfig())
+    try:
+        return replace(base, **{name: value for name, value in overrides.items() if value is not None})
+    except TypeError as err:  # a field TrainConfig does not have
+        raise InvalidArgumentError(f"unknown TrainConfig field: {err}") from None
 
 
 @dataclass
@@ -189,10 +203,12 @@ def train_vae(
         "encoder": encoder, "decoder": decoder, "latent_dim": latent_dim, "hidden": hidden, "epochs": epochs,
         "batch_size": batch_size, "lr": lr, "beta": beta, "holdout": holdout,
     }
-    base = config or default_train_config(space.name)
-    cfg = replace(base, **{name: value for name, value in overrides.items() if value is not None})
+    if config is None:
+        cfg = default_train_config(space.name, **overrides)
+    else:
+        cfg = replace(config, **{name: value for name, value in overrides.items() if value is not None})
     if len(archs) < 2:
-        raise ValueError(f"archs must hold at least 2 architectures, got {len(archs)}")
+        raise InvalidArgumentError(f"archs must hold at least 2 architectures, got {len(archs)}")
     device = torch.device(device) if device is not None else torch.device("cpu")
     spec = space.graph_spec
     vae_config = cfg.vae_config(num_nodes=spec.num_nodes, num_types=spec.num_types)

@@ -5,6 +5,7 @@ from typing import Any
 import pytest
 import torch
 
+from latentnas.errors import InvalidArgumentError
 from latentnas.vae import TrainConfig, default_train_config, train_vae
 from latentnas.vae.train import TrainedVAE
 from tests.vae.tiny_space import TinySpace
@@ -44,21 +45,33 @@ def test_split_overrides_and_progress(tiny_space: TinySpace) -> None:
         ({"holdout": 1.0}, r"holdout must be in \[0, 1\), got 1.0"),
         ({"epochs": 0}, "epochs must be a positive int, got 0"),
         ({"encoder": "gcn"}, "unknown encoder kind 'gcn'; choices: gin, dag"),
+        ({"decoder": "gru"}, "unknown decoder kind 'gru'; choices: oneshot, sequential"),
     ],
 )
 def test_bad_settings_are_refused(tiny_space: TinySpace, kwargs: dict[str, Any], message: str) -> None:
-    with pytest.raises(ValueError, match=message):
+    # InvalidArgumentError, so the CLI prints one line; still a ValueError for callers that catch that.
+    with pytest.raises(InvalidArgumentError, match=message):
         run(tiny_space, **kwargs)
 
 
 def test_too_few_archs_are_refused(tiny_space: TinySpace) -> None:
-    with pytest.raises(ValueError, match="archs must hold at least 2 architectures, got 1"):
+    with pytest.raises(InvalidArgumentError, match="archs must hold at least 2 architectures, got 1"):
         train_vae(tiny_space, [tiny_space.sample(0)], config=FAST)
 
 
 def test_defaults_per_space() -> None:
     assert default_train_config("no-such-space") == TrainConfig()
     assert default_train_config("nasbench201").epochs >= 1
+
+
+def test_default_config_overrides_the_fields_given() -> None:
+    tuned = default_train_config("nasbench201")
+    config = default_train_config("nasbench201", encoder="gin", epochs=3, latent_dim=None)
+    assert config == TrainConfig(**{**tuned.to_dict(), "encoder": "gin", "epochs": 3})
+    with pytest.raises(InvalidArgumentError, match="unknown encoder kind 'gat'; choices: gin, dag"):
+        default_train_config("nasbench201", encoder="gat")
+    with pytest.raises(InvalidArgumentError, match="unexpected keyword argument 'layers'"):
+        default_train_config("nasbench201", layers=2)
 
 
 def test_evaluation_fills_the_metrics(tiny_space: TinySpace) -> None:
