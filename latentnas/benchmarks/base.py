@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from latentnas.errors import UnknownNameError
+from latentnas.errors import InvalidArgumentError, UnknownNameError
 from latentnas.spaces import SearchSpace
 
 
@@ -113,10 +113,17 @@ class TableStats:
         """The best test accuracy in the table (an oracle that peeks at test data)."""
         return max(e.test for e in self._records.values() if e.test is not None)
 
+    def test_regret(self, test: float | None) -> float | None:
+        """How far a search that reports test accuracy ``test`` is from a perfect one: the test accuracy of the
+        table's best row by validation minus ``test`` (``None`` where either is unknown)."""
+        if test is None or self.best.test is None:
+            return None
+        return self.best.test - test
+
     def top_threshold(self, fraction: float) -> float:
         """The validation accuracy an architecture needs to be in the top ``fraction`` of canonical rows."""
         if not 0 < fraction <= 1:
-            raise ValueError(f"fraction must be in (0, 1], got {fraction}")
+            raise InvalidArgumentError(f"fraction must be in (0, 1], got {fraction}")
         k = max(1, math.ceil(fraction * len(self.sorted_valid)))
         return self.sorted_valid[k - 1]
 
