@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import torch
 from torch import nn
 
-from latentnas.errors import LatentNASError
+from latentnas.errors import InvalidArgumentError, LatentNASError
 from latentnas.networks.spec import NetworkSpec, count_parameters
 from latentnas.networks.task import Task
 
@@ -69,6 +69,8 @@ def export_network(space: SearchSpace[Any], arch: Any, task: Task, out: str | Pa
         The manifest written to ``arch.json``.
     """
     folder = Path(out)
+    if folder.exists() and not folder.is_dir():
+        raise InvalidArgumentError(f"{folder} is a file; an export is a folder (model.py, weights.pt, arch.json)")
     if not force and any((folder / name).exists() for name in (MODEL_FILE, WEIGHTS_FILE, MANIFEST_FILE)):
         raise LatentNASError(f"{folder} already holds an export; pass --force to replace it")
     spec = space.network_spec(arch, task, config=config)
@@ -77,7 +79,10 @@ def export_network(space: SearchSpace[Any], arch: Any, task: Task, out: str | Pa
             torch.manual_seed(seed)
             model = spec.instantiate()
     arch_string = space.to_string(arch)
-    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as err:  # a parent is a file, no permission, ...
+        raise LatentNASError(f"cannot create the export folder {folder}: {err.strerror}") from None
     (folder / MODEL_FILE).write_text(standalone_source(spec, arch=arch_string))
     state = {k: v.detach().cpu() for k, v in model.state_dict().items()}
     torch.save(state, folder / WEIGHTS_FILE)
