@@ -108,3 +108,12 @@ def test_get_benchmark_shares_one_instance_and_lists_choices() -> None:
     assert get_benchmark("nasbench201") is get_benchmark("nasbench201")
     with pytest.raises(UnknownNameError, match="^unknown benchmark 'nb201'; choices: nasbench-graph, nasbench201$"):
         get_benchmark("nb201")
+
+
+def test_test_regret_is_measured_against_the_best_row_by_validation() -> None:
+    stats = TableStats({"a": Evaluation(90.0, 88.5), "b": Evaluation(91.0, 87.0), "c": Evaluation(80.0, 89.0)})
+    # Row "b" is the best by validation: a perfect search reports its test accuracy, 87.0 (not the table's 89.0).
+    assert stats.test_regret(86.0) == 1.0
+    assert stats.test_regret(89.0) == -2.0
+    assert stats.test_regret(None) is None
+    assert TableStats({"a": Evaluation(90.0)}).test_regret(86.0) is None
