@@ -102,7 +102,8 @@ def test_study_of_another_space_is_refused(tmp_path: Any, nb201_objective: Bench
     study = create_study(space, RandomArchitectureSampler(space, seed=0), storage=url, study_name="x")
     run_search(study, nb201_objective, n_unique=3)
     other = NasBenchGraphSpace()
-    with pytest.raises(StorageError, match="study 'x' searches space 'nasbench201', not 'nasbench-graph'"):
+    with pytest.raises(StorageError, match="study 'x' was created with space \"nasbench201\", not \"nasbench-graph\"; "
+                                           "resume it with the same settings or start a new study with --study NEW_NAME"):
         create_study(other, RandomArchitectureSampler(other, seed=0), storage=url, study_name="x")
     assert summarize(optuna.load_study(study_name="x", storage=url)).unique_evaluations == 3
 
