@@ -43,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--checkpoint", default=None, help="default: the space's shipped checkpoint")
     parser.add_argument("--sizes", type=int, nargs="+", default=[50, 200, 1000, 5000])
     parser.add_argument("--repeats", type=int, default=5)
-    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=1, help="torch threads of the proposals (the sampler's option)")
     parser.add_argument("--out", type=Path, default=Path("docs/results/overhead"))
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
@@ -52,7 +52,7 @@ def main(argv: list[str] | None = None) -> int:
     space = objective.space
     archs = pretraining_archs(space, samples=max(args.sizes) + 100)
     random.Random(0).shuffle(archs)
-    sampler = LatentBOSampler(space, checkpoint=args.checkpoint, seed=0)
+    sampler = LatentBOSampler(space, checkpoint=args.checkpoint, seed=0, threads=args.threads)
     baseline = RandomArchitectureSampler(space, seed=0)
     sampler.encode(archs[: max(args.sizes)])  # warm the encoding cache: encoding is paid once per architecture
     sampler.propose_scored(_history(space, archs[:20], objective), random.Random(0))  # warm-up (imports, pool)
@@ -62,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
         history = _history(space, archs[:n], objective)
         bo = timed(lambda rng, h=history: sampler.propose_scored(h, rng), args.repeats)
         rnd = timed(lambda rng, h=history: baseline.propose(h, rng), args.repeats)
-        rows.append({"observations": n, "gp_train_points": min(n, sampler.max_train),
+        rows.append({"observations": n, "gp_train_points": min(n, sampler.config.max_train),
                      "median_s": statistics.median(bo), "min_s": min(bo), "max_s": max(bo),
                      "random_median_s": statistics.median(rnd), "repeats": args.repeats})
         print(f"n={n}: median {statistics.median(bo):.3f} s", file=sys.stderr)

@@ -30,8 +30,7 @@ from gpytorch.mlls import ExactMarginalLogLikelihood
 from scipy.stats import spearmanr
 
 from latentnas.objectives import BenchmarkObjective
-from latentnas.samplers.latent_base import load_latent_space
-from latentnas.samplers.latent_bo import LatentBOSampler
+from latentnas.surrogate import LatentSurrogate, load_latent_space
 from latentnas.vae.checkpoint import default_checkpoint
 from latentnas.vae.dataset import pretraining_archs
 from latentnas.vae.finetune import finetune_latent_space
@@ -58,12 +57,12 @@ def main(argv: list[str] | None = None) -> int:
     archs = pretraining_archs(space)
     y = torch.tensor([objective(a).valid for a in archs], dtype=torch.float64)
     latent = load_latent_space(space, args.checkpoint or default_checkpoint(space))
-    sampler = LatentBOSampler(space, latent=latent)
-    z = sampler.to_unit(sampler.encode(archs))
+    surrogate = LatentSurrogate(latent)
+    z = surrogate.to_unit(surrogate.encode(archs))
     num_types = space.graph_spec.num_types
     onehot = torch.stack([torch.nn.functional.one_hot(torch.tensor(space.to_dense(a)[0]), num_types).flatten()
                           for a in archs]).double()
-    inputs = {"z": (z, True), "onehot": (onehot, False), "decoded": (sampler.arch_inputs(archs), False)}
+    inputs = {"z": (z, True), "onehot": (onehot, False), "decoded": (surrogate.arch_features(archs), False)}
 
     perms = [torch.randperm(len(archs), generator=torch.Generator().manual_seed(split)) for split in range(args.splits)]
     splits = [(idx[: args.train], idx[args.train : args.train + args.test]) for idx in perms]
@@ -77,9 +76,9 @@ def main(argv: list[str] | None = None) -> int:
                                       steps=args.finetune_steps, lr=args.finetune_lr,
                                       recon_weight=args.recon_weight, seed=split)
         seconds.append(time.perf_counter() - start)
-        tuned_sampler = LatentBOSampler(space, latent=tuned)
-        tuned_inputs = {"z-finetuned": (tuned_sampler.to_unit(tuned_sampler.encode(archs)), True),
-                        "decoded-finetuned": (tuned_sampler.arch_inputs(archs), False)}
+        tuned_surrogate = LatentSurrogate(tuned)
+        tuned_inputs = {"z-finetuned": (tuned_surrogate.to_unit(tuned_surrogate.encode(archs)), True),
+                        "decoded-finetuned": (tuned_surrogate.arch_features(archs), False)}
         for name, (X, ard) in tuned_inputs.items():
             rhos.setdefault(name, []).append(gp_spearman(X, y, train, test, ard=ard))
             kernels[name] = ard

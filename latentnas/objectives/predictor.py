@@ -1,7 +1,7 @@
 """Predictor scoring: a surrogate fitted on evaluated architectures scores new ones, as an objective or a pre-filter.
 
-The surrogate is the GP latent BO fits (:class:`~latentnas.samplers.latent_bo.LatentBOSampler`): by default on the
-pretrained decoder's output at each architecture's encoding. Fitted on 100 random architectures it ranks 3,000 others
+The surrogate is the one latent BO searches by (:class:`~latentnas.surrogate.LatentSurrogate`): a GP, by default on
+the pretrained decoder's output at each architecture's encoding. Fitted on 100 random architectures it ranks 3,000 others
 with Spearman 0.72-0.84 on NB201 CIFAR-10 and 0.41-0.50 on NAS-Bench-Graph Cora (``scripts/surrogate_quality.py``).
 """
 
@@ -20,6 +20,7 @@ from torch import Tensor
 from latentnas.benchmarks import Evaluation
 from latentnas.errors import LatentNASError
 from latentnas.spaces import SearchSpace
+from latentnas.surrogate import LatentSurrogate, load_latent_space
 from latentnas.vae import LatentSpace
 
 
@@ -32,15 +33,13 @@ class PredictorObjective:
         values: Their objective values (e.g. validation accuracies), finite.
         latent: The latent space; built from ``checkpoint`` (default: the space's shipped one) when ``None``.
         checkpoint: Checkpoint path.
-        kernel: GP inputs, as for latent BO: ``"decoded"`` or ``"latent"``.
+        kernel: GP features, as for latent BO: ``"decoded"`` or ``"latent"`` (see :class:`LatentSurrogate`).
         seed: Seeds the GP fit; the same data and seed give the same predictions.
     """
 
     def __init__(self, space: SearchSpace[Any], archs: Sequence[Any], values: Sequence[float], *,
                  latent: LatentSpace | None = None, checkpoint: str | Path | None = None, kernel: str = "decoded",
                  seed: int = 0) -> None:
-        from latentnas.samplers.latent_bo import LatentBOSampler
-
         if len(archs) != len(values):
             raise LatentNASError(f"archs and values differ in length: {len(archs)} and {len(values)}")
         if not all(math.isfinite(v) for v in values):
@@ -51,31 +50,32 @@ class PredictorObjective:
         if len(firsts) < 2:
             raise LatentNASError(f"a predictor needs at least 2 distinct evaluated architectures, got {len(firsts)}")
         self.space = space
-        # NOTE: the featurizer and the GP are latent BO's own, so that the predictor is the surrogate BO searches by.
-        self._gp = LatentBOSampler(space, latent=latent, checkpoint=checkpoint, kernel=kernel)
-        train_X = self._gp.arch_inputs([a for a, _ in firsts.values()], keys=list(firsts))
+        self.surrogate = LatentSurrogate(latent if latent is not None else load_latent_space(space, checkpoint),
+                                         kernel=kernel)
+        train_X = self.surrogate.arch_features([a for a, _ in firsts.values()], keys=list(firsts))
         train_Y = torch.tensor([[v] for _, v in firsts.values()], dtype=torch.float64)
         with torch.random.fork_rng():
             torch.manual_seed(seed)
-            self.model = self._gp.fit(train_X, train_Y)
+            self.model = self.surrogate.fit(train_X, train_Y)
         self.num_train = len(firsts)
 
     @classmethod
     def from_study(cls, study: optuna.Study, space: SearchSpace[Any], **kwargs: Any) -> PredictorObjective:
-        """A predictor fitted on a study's unique completed trials (e.g. a search run with real training)."""
+        """A predictor fitted on a study's unique completed trials (e.g. a search run with real training).
+
+        It predicts the study's values as they are, in a minimize study as in a maximize one.
+        """
         from latentnas.samplers import History
 
         history = History.from_study(study, space)
-        return cls(space, [o.arch for o in history.observations], [o.value for o in history.observations], **kwargs)
+        values = [o.value * history.sign for o in history.observations]  # History orients values; undo it
+        return cls(space, [o.arch for o in history.observations], values, **kwargs)
 
     def predict(self, archs: Sequence[Any]) -> tuple[Tensor, Tensor]:
         """Posterior mean and standard deviation of each architecture's value (two ``n`` tensors)."""
         if not archs:
             return torch.empty(0, dtype=torch.float64), torch.empty(0, dtype=torch.float64)
-        X = self._gp.arch_inputs(list(archs))
-        with torch.no_grad():
-            posterior = self.model.posterior(X)
-        return posterior.mean.reshape(-1), posterior.variance.reshape(-1).clamp_min(0).sqrt()
+        return self.surrogate.predict(self.model, self.surrogate.arch_features(list(archs)))
 
     def top(self, archs: Iterable[Any], k: int) -> list[Any]:
         """The ``k`` architectures of ``archs`` with the highest predicted value (a pre-filter), best first."""

@@ -1,6 +1,10 @@
 """Samplers, looked up by name: ``make_sampler("evolution", space, seed=0)``.
 
-Every sampler is an Optuna sampler over the space's params, so Optuna's own samplers are baselines for free.
+Every sampler is an Optuna sampler over the space's params, so Optuna's own samplers are baselines for free, and ours
+are drop-in samplers of any single-objective Optuna study whose objective suggests the architecture with
+``space.suggest(trial)`` (other params it suggests go to an independent sampler). Each has ``describe()``, the JSON
+object it stores on the study it samples (user attr ``"sampler"``); a study sampled by another configuration is
+refused.
 """
 
 from __future__ import annotations
@@ -11,19 +15,16 @@ from typing import Any
 import optuna
 
 from latentnas.registry import Registry
-from latentnas.samplers.base import ArchitectureSampler, History, Observation
+from latentnas.samplers.base import SAMPLER_ATTR, ArchitectureSampler, History, Observation
 from latentnas.samplers.evolution import RegularizedEvolutionSampler
 from latentnas.samplers.local_search import LocalSearchSampler
 from latentnas.samplers.random_search import RandomArchitectureSampler
+from latentnas.samplers.threads import torch_threads
+from latentnas.samplers.tpe import RawTPESampler
 from latentnas.spaces import SearchSpace
 
 SamplerFactory = Callable[..., optuna.samplers.BaseSampler]
 SAMPLERS: Registry[SamplerFactory] = Registry("sampler")
-
-
-def _tpe(space: SearchSpace[Any], *, seed: int | None = None, **kwargs: Any) -> optuna.samplers.BaseSampler:
-    """Optuna's TPE on the raw architectural choices (the LSBO-NAS paper's non-latent baseline)."""
-    return optuna.samplers.TPESampler(seed=seed, **kwargs)
 
 
 def _latent_bo(space: SearchSpace[Any], *, seed: int | None = None, **kwargs: Any) -> optuna.samplers.BaseSampler:
@@ -43,7 +44,7 @@ def _latent_tpe(space: SearchSpace[Any], *, seed: int | None = None, **kwargs: A
 SAMPLERS.register("random", RandomArchitectureSampler)
 SAMPLERS.register("evolution", RegularizedEvolutionSampler)
 SAMPLERS.register("local-search", LocalSearchSampler)
-SAMPLERS.register("tpe", _tpe)
+SAMPLERS.register("tpe", RawTPESampler)
 SAMPLERS.register("latent-bo", _latent_bo)
 SAMPLERS.register("latent-tpe", _latent_tpe)
 #: The samplers that search a pretrained encoder's latent space: the ones that take ``checkpoint=``.
@@ -63,6 +64,9 @@ __all__ = [
     "LocalSearchSampler",
     "Observation",
     "RandomArchitectureSampler",
+    "RawTPESampler",
     "RegularizedEvolutionSampler",
+    "SAMPLER_ATTR",
     "make_sampler",
+    "torch_threads",
 ]

@@ -1,34 +1,48 @@
 """The base of our Optuna samplers: propose a whole architecture per trial.
 
-Lifecycle (Optuna's ``BaseSampler``): ``infer_relative_search_space`` returns the space's distributions;
-``sample_relative`` reads the study's history, calls :meth:`ArchitectureSampler.propose`, and returns the proposal's
-params; ``sample_independent`` only serves params outside the space (a random choice).
+Lifecycle (Optuna's ``BaseSampler``): ``before_trial`` refuses a multi-objective study and stores the sampler's
+:meth:`~ArchitectureSampler.describe` on the study (``study.user_attrs["sampler"]``), or refuses a study that another
+configuration sampled; ``infer_relative_search_space`` returns the space's distributions; ``sample_relative`` reads
+the study's history, calls :meth:`ArchitectureSampler.propose`, and returns the proposal's params;
+``sample_independent`` serves params outside the space (a learning rate beside the architecture, say) from an
+independent sampler.
 
 Samplers keep no state between trials beyond what the study stores: everything is derived from the study's trials,
 so a resumed study continues exactly, and several workers sharing one study see each other's trials. Randomness for a
-trial comes from ``(seed, trial.number)``, so the same seed gives the same trials.
+trial comes from ``(seed, trial.number)``, so the same seed gives the same trials. Values are read in the study's
+direction: a sampler maximizes in a ``"maximize"`` study and minimizes in a ``"minimize"`` one.
 """
 
 from __future__ import annotations
 
 import random
+import warnings
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 import optuna
 from optuna.distributions import BaseDistribution
+from optuna.study import StudyDirection
 from optuna.trial import FrozenTrial, TrialState
 
-from latentnas.errors import InvalidArchitectureError
+from latentnas.errors import InvalidArchitectureError, InvalidArgumentError, StorageError
 from latentnas.records import DUPLICATE_ATTR, KEY_ATTR
+from latentnas.samplers.config import json_normalized
 from latentnas.spaces import SearchSpace
+
+#: The study user attr holding :meth:`ArchitectureSampler.describe` of the sampler that samples it.
+SAMPLER_ATTR = "sampler"
 
 
 @dataclass
 class Observation:
-    """One unique evaluated architecture."""
+    """One unique evaluated architecture.
+
+    ``value`` is oriented so that larger is better: the trial's value in a maximize study, its negation in a minimize
+    study (:attr:`History.sign`).
+    """
 
     number: int
     arch: Any
@@ -41,25 +55,39 @@ class History:
     """What a sampler may know of a study: unique evaluated architectures, in trial order, and those running.
 
     ``known`` holds the canonical keys of everything evaluated, failed or running, so that a proposal can avoid them.
+    ``sign`` is ``+1`` for a maximize study and ``-1`` for a minimize one: each observation's value is the trial's value
+    times ``sign``. ``unmapped`` says, for each completed trial whose params are not an architecture of the space, why.
     """
 
     observations: list[Observation] = field(default_factory=list)
     pending: list[Any] = field(default_factory=list)
     known: set[str] = field(default_factory=set)
+    sign: float = 1.0
+    unmapped: list[str] = field(default_factory=list)
 
     @classmethod
     def from_study(cls, study: optuna.Study, space: SearchSpace[Any], *, exclude: int | None = None) -> History:
-        history = cls()
+        """The history of a single-objective ``study`` over ``space`` (trial ``exclude`` left out).
+
+        The architecture of a trial is read from the params named as in ``space.distributions()``; other params
+        (hyperparameters beside the architecture) are ignored.
+        """
+        maximize = single_direction(study) == StudyDirection.MAXIMIZE
+        history = cls(sign=1.0 if maximize else -1.0)
+        names = list(space.distributions())
         for t in study.get_trials(deepcopy=False):
-            if t.number == exclude:
+            if t.number == exclude or t.state not in _READ_STATES:
                 continue
-            arch = _arch_of(t, space)
+            arch, reason = _arch_of(t, space, names)
             if arch is None:
+                if t.state == TrialState.COMPLETE:
+                    history.unmapped.append(f"trial {t.number}: {reason}")
                 continue
             key = t.user_attrs.get(KEY_ATTR) or space.canonical_key(arch)
             if t.state == TrialState.COMPLETE and DUPLICATE_ATTR not in t.user_attrs and key not in history.known:
                 assert t.value is not None
-                history.observations.append(Observation(t.number, arch, key, float(t.value)))
+                value = float(t.value) if maximize else -float(t.value)
+                history.observations.append(Observation(t.number, arch, key, value))
             elif t.state == TrialState.RUNNING and key not in history.known:
                 history.pending.append(arch)
             history.known.add(key)
@@ -71,15 +99,62 @@ class History:
         return ranked if k is None else ranked[:k]
 
 
-def _arch_of(trial: FrozenTrial, space: SearchSpace[Any]) -> Any | None:
-    if trial.state not in (TrialState.COMPLETE, TrialState.RUNNING, TrialState.FAIL, TrialState.PRUNED):
-        return None
-    if not set(space.distributions()) <= set(trial.params):
-        return None
+_READ_STATES = (TrialState.COMPLETE, TrialState.RUNNING, TrialState.FAIL, TrialState.PRUNED)
+
+
+def _arch_of(trial: FrozenTrial, space: SearchSpace[Any], names: list[str]) -> tuple[Any | None, str]:
+    missing = [name for name in names if name not in trial.params]
+    if missing:
+        return None, f"no param {', '.join(repr(m) for m in missing[:3])}{' ...' if len(missing) > 3 else ''}"
     try:
-        return space.from_params(trial.params)
-    except InvalidArchitectureError:
+        return space.from_params({name: trial.params[name] for name in names}), ""
+    except InvalidArchitectureError as err:
+        return None, str(err)
+
+
+def single_direction(study: optuna.Study) -> StudyDirection:
+    """The direction of a single-objective study; a multi-objective one is refused with ``InvalidArgumentError``."""
+    if len(study.directions) != 1:
+        raise InvalidArgumentError(
+            f"our samplers support single-objective studies only, got a study of {len(study.directions)} objectives"
+        )
+    return study.directions[0]
+
+
+def check_study_sampler(study: optuna.Study, description: dict[str, Any]) -> None:
+    """Stores ``description`` on ``study`` (user attr ``"sampler"``) if absent; refuses one that differs.
+
+    Raises:
+        StorageError: The study was sampled by another configuration, naming the first field that differs.
+    """
+    stored = study.user_attrs.get(SAMPLER_ATTR)
+    if stored is None:
+        study.set_user_attr(SAMPLER_ATTR, description)
+        return
+    difference = first_difference(stored, description)
+    if difference is not None:
+        path, was, now = difference
+        raise StorageError(
+            f"study '{study.study_name}' was sampled with {path}={was!r}, this sampler has {path}={now!r}; "
+            "resume with the same sampler configuration or choose another study"
+        )
+
+
+def first_difference(stored: Any, now: Any, path: str = "") -> tuple[str, Any, Any] | None:
+    """The first ``(dotted path, stored value, new value)`` where two JSON values differ, ``None`` if equal."""
+    if isinstance(stored, dict) and isinstance(now, dict):
+        for key in sorted(set(stored) | set(now)):
+            found = first_difference(stored.get(key), now.get(key), f"{path}.{key}" if path else key)
+            if found is not None:
+                return found
         return None
+    return None if stored == now else (path, stored, now)
+
+
+def fail_and_raise(study: optuna.Study, trial: FrozenTrial, error: Exception) -> None:
+    """Marks ``trial`` (created by ``study.ask`` before the sampler could refuse it) FAIL, then raises ``error``."""
+    study.tell(trial.number, state=TrialState.FAIL)
+    raise error
 
 
 class ArchitectureSampler(optuna.samplers.BaseSampler, ABC):
@@ -88,16 +163,46 @@ class ArchitectureSampler(optuna.samplers.BaseSampler, ABC):
     Args:
         space: The space whose params the study uses.
         seed: Seed of every random choice; the same seed gives the same trials.
+        independent_sampler: Samples params outside the space (hyperparameters the objective suggests beside the
+            architecture); default Optuna's ``RandomSampler(seed=seed)``.
     """
 
-    def __init__(self, space: SearchSpace[Any], *, seed: int | None = None) -> None:
+    #: The registry name (:data:`latentnas.samplers.SAMPLERS`).
+    name: ClassVar[str]
+
+    def __init__(
+        self,
+        space: SearchSpace[Any],
+        *,
+        seed: int | None = None,
+        independent_sampler: optuna.samplers.BaseSampler | None = None,
+    ) -> None:
         self.space = space
         self.seed = seed
-        self._fallback = optuna.samplers.RandomSampler(seed=seed)
+        self.independent_sampler = independent_sampler or optuna.samplers.RandomSampler(seed=seed)
+        self._warned: set[str] = set()
 
-    def rng_for(self, trial: FrozenTrial) -> random.Random:
-        """The generator of one trial: a function of the seed and the trial number only."""
-        return random.Random(f"{type(self).__name__}:{self.seed}:{trial.number}")
+    # ------------------------------------------------------------------------------------------------ identity
+    def config_dict(self) -> dict[str, Any]:
+        """The sampler's options (JSON values); none by default."""
+        return {}
+
+    def describe(self) -> dict[str, Any]:
+        """What a study stores about its sampler: registry name, seed, options (a JSON object, deterministic)."""
+        return json_normalized(
+            {"sampler": self.name, "seed": self.seed, "config": self.config_dict(),
+             "independent_sampler": type(self.independent_sampler).__name__},
+            what=f"the {self.name} sampler's description",
+        )
+
+    # ------------------------------------------------------------------------------------------------ Optuna
+    def before_trial(self, study: optuna.Study, trial: FrozenTrial) -> None:
+        try:
+            single_direction(study)
+            check_study_sampler(study, self.describe())
+        except (InvalidArgumentError, StorageError) as err:
+            fail_and_raise(study, trial, err)
+        self.independent_sampler.before_trial(study, trial)
 
     def infer_relative_search_space(self, study: optuna.Study, trial: FrozenTrial) -> dict[str, BaseDistribution]:
         return self.space.distributions()
@@ -108,21 +213,47 @@ class ArchitectureSampler(optuna.samplers.BaseSampler, ABC):
         if not search_space:
             return {}
         history = History.from_study(study, self.space, exclude=trial.number)
+        if history.unmapped:
+            self.warn_once("unmapped", (
+                f"{self.name}: {len(history.unmapped)} completed trial(s) are not architectures of space "
+                f"'{self.space.name}' ({history.unmapped[0]}) and are left out of the search; suggest the "
+                "architecture with `space.suggest(trial)`"))
         arch = self.propose(history, self.rng_for(trial))
         return self.space.to_params(arch)
 
     def sample_independent(
         self, study: optuna.Study, trial: FrozenTrial, param_name: str, param_distribution: BaseDistribution
     ) -> Any:
-        return self._fallback.sample_independent(study, trial, param_name, param_distribution)
+        # NOTE: a param of the space never lands here: Optuna refuses one suggested with other choices than the
+        # space's (a dynamic categorical), and sample_relative serves all of them.
+        return self.independent_sampler.sample_independent(study, trial, param_name, param_distribution)
+
+    def after_trial(
+        self, study: optuna.Study, trial: FrozenTrial, state: TrialState, values: Sequence[float] | None
+    ) -> None:
+        self.independent_sampler.after_trial(study, trial, state, values)
 
     def reseed_rng(self) -> None:
         # NOTE: randomness is a function of (seed, trial number); nothing to reseed in worker processes.
-        self._fallback.reseed_rng()
+        self.independent_sampler.reseed_rng()
+
+    def warn_once(self, topic: str, message: str) -> None:
+        """Warns (``UserWarning``) the first time a ``topic`` comes up for this sampler."""
+        if topic not in self._warned:
+            self._warned.add(topic)
+            warnings.warn(message, UserWarning, stacklevel=3)
+
+    # ------------------------------------------------------------------------------------------------ proposals
+    def rng_for(self, trial: FrozenTrial) -> random.Random:
+        """The generator of one trial: a function of the seed and the trial number only."""
+        return random.Random(f"{type(self).__name__}:{self.seed}:{trial.number}")
 
     @abstractmethod
     def propose(self, history: History, rng: random.Random) -> Any:
-        """Returns the architecture to evaluate next, preferably one whose key is not in ``history.known``."""
+        """Returns the architecture to evaluate next, preferably one whose key is not in ``history.known``.
+
+        ``history``'s values are oriented so that larger is better, whatever the study's direction.
+        """
 
     def sample_new(self, history: History, rng: random.Random, *, tries: int = 200) -> Any:
         """A random architecture not yet known to the study (after ``tries`` misses, any random one)."""

@@ -10,7 +10,11 @@ from __future__ import annotations
 import random
 from typing import Any
 
+import optuna
+
+from latentnas.errors import InvalidArgumentError
 from latentnas.samplers.base import ArchitectureSampler, History
+from latentnas.samplers.config import check_int
 from latentnas.spaces import SearchSpace
 
 
@@ -22,18 +26,30 @@ class RegularizedEvolutionSampler(ArchitectureSampler):
         population_size: Members of the population; the first ``population_size`` trials are random.
         tournament_size: Members drawn for each tournament.
         seed: Seed; the same seed gives the same trials.
+        independent_sampler: Samples params outside the space (default Optuna's ``RandomSampler(seed=seed)``).
     """
 
+    name = "evolution"
+
     def __init__(
-        self, space: SearchSpace[Any], *, population_size: int = 20, tournament_size: int = 5, seed: int | None = None
+        self,
+        space: SearchSpace[Any],
+        *,
+        population_size: int = 20,
+        tournament_size: int = 5,
+        seed: int | None = None,
+        independent_sampler: optuna.samplers.BaseSampler | None = None,
     ) -> None:
-        if population_size < 1:
-            raise ValueError(f"population_size must be positive, got {population_size}")
-        if not 1 <= tournament_size <= population_size:
-            raise ValueError(f"tournament_size must be in [1, {population_size}], got {tournament_size}")
-        super().__init__(space, seed=seed)
+        check_int("population_size", population_size, minimum=1)
+        check_int("tournament_size", tournament_size, minimum=1)
+        if tournament_size > population_size:
+            raise InvalidArgumentError(f"tournament_size must be in [1, {population_size}], got {tournament_size}")
+        super().__init__(space, seed=seed, independent_sampler=independent_sampler)
         self.population_size = population_size
         self.tournament_size = tournament_size
+
+    def config_dict(self) -> dict[str, Any]:
+        return {"population_size": self.population_size, "tournament_size": self.tournament_size}
 
     def propose(self, history: History, rng: random.Random) -> Any:
         if len(history.observations) < self.population_size:

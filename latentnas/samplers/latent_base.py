@@ -1,55 +1,42 @@
-"""What the latent samplers share: the pretrained latent space, a cache of encodings, the initial design."""
+"""What the latent samplers share: the pretrained latent space, its surrogate's encodings, the initial design, and a
+thread count of their own."""
 
 from __future__ import annotations
 
+import hashlib
 import random
-import weakref
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
+import optuna
 import torch
+from optuna.distributions import BaseDistribution
+from optuna.trial import FrozenTrial
 from torch import Tensor
 
 from latentnas.samplers.base import ArchitectureSampler, History
-from latentnas.spaces import GraphSpec, SearchSpace
-from latentnas.vae import LatentSpace, load_checkpoint
+from latentnas.samplers.threads import torch_threads
+from latentnas.spaces import SearchSpace
+from latentnas.surrogate import LatentSurrogate, encoded_space, load_latent_space
+from latentnas.vae import LatentSpace, read_manifest
 from latentnas.vae.checkpoint import default_checkpoint
 
-
-def load_latent_space(space: SearchSpace[Any], checkpoint: str | Path | None = None) -> LatentSpace:
-    """The latent space of ``checkpoint`` (default: the shipped one of ``space``), checked against ``space``.
-
-    Loaded once per (space, file) in a process: samplers of many seeds share it. Its box (``bounds``) spans the
-    encodings of the space's architectures (every one in a finite space, 5,000 samples otherwise).
-    """
-    path = Path(checkpoint or default_checkpoint(space)).resolve()
-    key = (space.name, space.graph_spec, str(path), path.stat().st_mtime_ns if path.exists() else 0)
-    if key not in _LATENTS:
-        from latentnas.vae.dataset import pretraining_archs
-
-        vae, _ = load_checkpoint(path, space=space)
-        # The search box is where the space's architectures lie (posterior means may stray far beyond the prior's
-        # +-3 when the KL weight is small): all of a finite space, a sample of an infinite one.
-        _LATENTS[key] = LatentSpace(space, vae, archs=pretraining_archs(space, samples=5000))
-    return _LATENTS[key]
+__all__ = ["LatentConfig", "LatentSampler", "encoded_space", "latent_sha256", "load_latent_space"]
 
 
-_LATENTS: dict[tuple[str, GraphSpec, str, int], LatentSpace] = {}
+class LatentConfig(Protocol):
+    """What every latent sampler's config holds (e.g. :class:`~latentnas.samplers.latent_bo.LatentBOConfig`)."""
 
+    @property
+    def n_initial(self) -> int:
+        """Architectures decoded from prior samples before the model-based proposals start."""
 
-#: Every canonical architecture of a finite space with its encoding, per latent space (computed once).
-_POOLS: weakref.WeakKeyDictionary[LatentSpace, tuple[list[Any], list[str], Tensor]] = weakref.WeakKeyDictionary()
+    @property
+    def threads(self) -> int | None:
+        """Torch threads of a proposal (``None``: the caller's setting)."""
 
-
-def encoded_space(latent: LatentSpace) -> tuple[list[Any], list[str], Tensor]:
-    """``(archs, keys, z)``: one representative per canonical class of a finite space and its ``n x d`` encoding."""
-    if latent not in _POOLS:
-        from latentnas.vae.dataset import pretraining_archs
-
-        archs = pretraining_archs(latent.space)
-        keys = [latent.space.canonical_key(a) for a in archs]
-        _POOLS[latent] = (archs, keys, latent.encode(archs).detach().to("cpu", torch.float64))
-    return _POOLS[latent]
+    def to_dict(self) -> dict[str, Any]:
+        """The config as JSON values."""
 
 
 class LatentSampler(ArchitectureSampler):
@@ -57,56 +44,59 @@ class LatentSampler(ArchitectureSampler):
 
     Args:
         space: The space searched.
+        config: The sampler's config; it has at least ``n_initial`` (architectures decoded from prior samples before
+            the model-based proposals start) and ``threads`` (torch threads of a proposal; ``None``: the caller's).
         latent: A :class:`LatentSpace` of ``space``; built from ``checkpoint`` when ``None``.
         checkpoint: A checkpoint path (default: the shipped checkpoint of the space).
-        n_initial: Architectures decoded from prior samples before the model-based proposals start.
         seed: Seed; the same seed gives the same trials.
+        independent_sampler: Samples params outside the space (default Optuna's ``RandomSampler(seed=seed)``).
     """
 
     def __init__(
         self,
         space: SearchSpace[Any],
         *,
+        config: LatentConfig,
         latent: LatentSpace | None = None,
         checkpoint: str | Path | None = None,
-        n_initial: int = 10,
         seed: int | None = None,
+        independent_sampler: optuna.samplers.BaseSampler | None = None,
     ) -> None:
-        if n_initial < 1:
-            raise ValueError(f"n_initial must be positive, got {n_initial}")
-        super().__init__(space, seed=seed)
-        self.latent = latent if latent is not None else load_latent_space(space, checkpoint)
-        self.n_initial = n_initial
-        # NOTE: a cache, not state: an encoding is a pure function of the architecture.
-        self._z: dict[str, Tensor] = {}
-        self._pool_index: dict[str, int] | None = None
+        super().__init__(space, seed=seed, independent_sampler=independent_sampler)
+        self.config = config
+        if latent is None:
+            path = Path(checkpoint or default_checkpoint(space))
+            latent = load_latent_space(space, path)
+            self.checkpoint_sha256: str | None = str(read_manifest(path)["sha256"])
+        else:
+            # NOTE: a latent space built in memory has no manifest; its weights are hashed only when described.
+            self.checkpoint_sha256 = None
+        self.latent = latent
+        self.n_initial = config.n_initial
+        self.threads = config.threads
+        self.surrogate = self.build_surrogate()
+
+    def build_surrogate(self) -> LatentSurrogate:
+        """The surrogate whose encodings (and, for latent BO, GP) the sampler uses; called once by ``__init__``."""
+        return LatentSurrogate(self.latent)
+
+    def config_dict(self) -> dict[str, Any]:
+        return self.config.to_dict()
+
+    def describe(self) -> dict[str, Any]:
+        """Registry name, seed, config, and the sha256 of the encoder: the checkpoint's (from its manifest), or of the
+        in-memory latent space's weights and box."""
+        return {**super().describe(), "checkpoint_sha256": self.checkpoint_sha256 or latent_sha256(self.latent)}
+
+    def sample_relative(
+        self, study: optuna.Study, trial: FrozenTrial, search_space: dict[str, BaseDistribution]
+    ) -> dict[str, Any]:
+        with torch_threads(self.threads):
+            return super().sample_relative(study, trial, search_space)
 
     def encode(self, archs: list[Any]) -> Tensor:
-        """Posterior means of ``archs``, an ``n x d`` double tensor (cached by canonical key).
-
-        NOTE: an encoding must not depend on which other architectures share its forward pass (float results of a
-        batched matmul can change with the batch), or a resumed study would diverge from an uninterrupted one. So a
-        finite space reads every encoding from the encoded space (one fixed pass over all of it), and an infinite
-        space encodes each architecture alone.
-        """
-        keys = [self.space.canonical_key(a) for a in archs]
-        missing = {k: a for k, a in zip(keys, archs) if k not in self._z}
-        if missing and self.space.is_finite:
-            pool_z = encoded_space(self.latent)[2]
-            index = self.pool_index()
-            self._z.update((k, pool_z[index[k]]) for k in missing)
-        elif missing:
-            for k, a in missing.items():  # canonical forms: isomorphic encodings get one point
-                self._z[k] = self.latent.encode([self.space.canonicalize(a)])[0].detach().to("cpu", torch.float64)
-        if not keys:
-            return torch.zeros(0, self.latent.dim, dtype=torch.float64)
-        return torch.stack([self._z[k] for k in keys])
-
-    def pool_index(self) -> dict[str, int]:
-        """Row of each canonical key in :func:`encoded_space` (finite spaces)."""
-        if self._pool_index is None:
-            self._pool_index = {k: i for i, k in enumerate(encoded_space(self.latent)[1])}
-        return self._pool_index
+        """Posterior means of ``archs``, a ``n x d`` double tensor (see :meth:`LatentSurrogate.encode`)."""
+        return self.surrogate.encode(archs)
 
     def generator(self, rng: random.Random) -> torch.Generator:
         return torch.Generator().manual_seed(rng.getrandbits(62))
@@ -127,3 +117,13 @@ class LatentSampler(ArchitectureSampler):
         z = torch.randn(32, self.latent.dim, generator=self.generator(rng), dtype=torch.float64)
         new = self.decode_new(z, history)
         return new[0] if new else self.sample_new(history, rng)
+
+
+def latent_sha256(latent: LatentSpace) -> str:
+    """The sha256 of a latent space's weights (names and bytes, in ``state_dict`` order) and search box."""
+    digest = hashlib.sha256()
+    for name, tensor in latent.vae.state_dict().items():
+        digest.update(name.encode())
+        digest.update(tensor.detach().to("cpu").contiguous().numpy().tobytes())
+    digest.update(latent.bounds.detach().to("cpu", torch.float64).numpy().tobytes())
+    return digest.hexdigest()

@@ -9,17 +9,46 @@ learns where the known regions are, and TPE is asked again (up to ``max_tries`` 
 from __future__ import annotations
 
 import random
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import optuna
 from optuna.distributions import BaseDistribution, FloatDistribution
 from optuna.trial import create_trial
 
+from latentnas.errors import InvalidArgumentError
 from latentnas.samplers.base import History
+from latentnas.samplers.config import SamplerConfig, check_bool, check_int
 from latentnas.samplers.latent_base import LatentSampler
 from latentnas.spaces import SearchSpace
 from latentnas.vae import LatentSpace
+
+
+@dataclass(frozen=True)
+class LatentTPEConfig(SamplerConfig):
+    """The options of :class:`LatentTPESampler`, validated on construction (``InvalidArgumentError`` naming the field).
+
+    Args:
+        n_initial: Architectures decoded from prior samples before TPE is used.
+        multivariate: Use TPE's multivariate kernel over the latent coordinates (they are correlated).
+        max_tries: Points asked of TPE per proposal before falling back to a random new architecture.
+        threads: Torch threads of a proposal (encoding and decoding), restored afterwards (``None``: the caller's
+            setting); see :class:`~latentnas.samplers.latent_bo.LatentBOConfig` for the measured effect.
+    """
+
+    sampler: ClassVar[str] = "latent-tpe"
+
+    n_initial: int = 10
+    multivariate: bool = True
+    max_tries: int = 20
+    threads: int | None = 1
+
+    def __post_init__(self) -> None:
+        check_int("n_initial", self.n_initial, minimum=1)
+        check_bool("multivariate", self.multivariate)
+        check_int("max_tries", self.max_tries, minimum=1)
+        check_int("threads", self.threads, minimum=1, allow_none=True)
 
 
 class LatentTPESampler(LatentSampler):
@@ -27,40 +56,46 @@ class LatentTPESampler(LatentSampler):
 
     Args:
         space: The space searched.
+        config: The options (default ``LatentTPEConfig()``); see :class:`LatentTPEConfig`.
         latent: A :class:`~latentnas.vae.LatentSpace` of ``space``; built from ``checkpoint`` when ``None``.
         checkpoint: Checkpoint path (default: the space's shipped checkpoint).
-        n_initial: Architectures decoded from prior samples before TPE is used.
-        multivariate: Use TPE's multivariate kernel over the latent coordinates (they are correlated).
-        max_tries: Points asked of TPE per proposal before falling back to a random new architecture.
         seed: Seed; the same seed gives the same trials.
+        independent_sampler: Samples params outside the space (default Optuna's ``RandomSampler(seed=seed)``).
+        **overrides: Fields of :class:`LatentTPEConfig` applied over ``config``; an unknown one is refused with the
+            choices.
     """
+
+    name = "latent-tpe"
+    config: LatentTPEConfig
 
     def __init__(
         self,
         space: SearchSpace[Any],
         *,
+        config: LatentTPEConfig | None = None,
         latent: LatentSpace | None = None,
         checkpoint: str | Path | None = None,
-        n_initial: int = 10,
-        multivariate: bool = True,
-        max_tries: int = 20,
         seed: int | None = None,
+        independent_sampler: optuna.samplers.BaseSampler | None = None,
+        **overrides: Any,
     ) -> None:
-        if max_tries < 1:
-            raise ValueError(f"max_tries must be positive, got {max_tries}")
-        super().__init__(space, latent=latent, checkpoint=checkpoint, n_initial=n_initial, seed=seed)
-        self.multivariate = multivariate
-        self.max_tries = max_tries
+        if config is not None and not isinstance(config, LatentTPEConfig):
+            raise InvalidArgumentError(f"config must be a LatentTPEConfig, got {type(config).__name__}")
+        config = (config or LatentTPEConfig()).replace(**overrides)
+        super().__init__(space, config=config, latent=latent, checkpoint=checkpoint, seed=seed,
+                         independent_sampler=independent_sampler)
         low, high = self.latent.bounds.tolist()
-        self._dists: dict[str, BaseDistribution] = {f"z{i}": FloatDistribution(lo, hi) for i, (lo, hi) in enumerate(zip(low, high))}
+        self._dists: dict[str, BaseDistribution] = {
+            f"z{i}": FloatDistribution(lo, hi) for i, (lo, hi) in enumerate(zip(low, high))
+        }
 
     def propose(self, history: History, rng: random.Random) -> Any:
-        if len(history.observations) < self.n_initial:
+        if len(history.observations) < self.config.n_initial:
             return self.initial(history, rng)
         inner = optuna.create_study(
-            direction="maximize",
+            direction="maximize",  # History values are oriented: larger is better
             sampler=optuna.samplers.TPESampler(
-                seed=rng.getrandbits(31), multivariate=self.multivariate, n_startup_trials=0
+                seed=rng.getrandbits(31), multivariate=self.config.multivariate, n_startup_trials=0
             ),
         )
         z = self.encode([o.arch for o in history.observations])
@@ -69,7 +104,7 @@ class LatentTPESampler(LatentSampler):
             [create_trial(params=self._params(row), distributions=self._dists, value=o.value)
              for row, o in zip(z.tolist(), history.observations)]
         )
-        for _ in range(self.max_tries):
+        for _ in range(self.config.max_tries):
             trial = inner.ask(self._dists)
             point = self.latent.bounds.new_tensor([[trial.params[name] for name in self._dists]])
             new = self.decode_new(point, history)

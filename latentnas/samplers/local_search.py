@@ -11,7 +11,10 @@ from __future__ import annotations
 import random
 from typing import Any
 
+import optuna
+
 from latentnas.samplers.base import ArchitectureSampler, History
+from latentnas.samplers.config import check_int
 from latentnas.spaces import SearchSpace
 
 
@@ -22,13 +25,25 @@ class LocalSearchSampler(ArchitectureSampler):
         space: The space searched.
         n_initial: Random architectures before the local search starts.
         seed: Seed; the same seed gives the same trials.
+        independent_sampler: Samples params outside the space (default Optuna's ``RandomSampler(seed=seed)``).
     """
 
-    def __init__(self, space: SearchSpace[Any], *, n_initial: int = 10, seed: int | None = None) -> None:
-        if n_initial < 1:
-            raise ValueError(f"n_initial must be positive, got {n_initial}")
-        super().__init__(space, seed=seed)
+    name = "local-search"
+
+    def __init__(
+        self,
+        space: SearchSpace[Any],
+        *,
+        n_initial: int = 10,
+        seed: int | None = None,
+        independent_sampler: optuna.samplers.BaseSampler | None = None,
+    ) -> None:
+        check_int("n_initial", n_initial, minimum=1)
+        super().__init__(space, seed=seed, independent_sampler=independent_sampler)
         self.n_initial = n_initial
+
+    def config_dict(self) -> dict[str, Any]:
+        return {"n_initial": self.n_initial}
 
     def propose(self, history: History, rng: random.Random) -> Any:
         if len(history.observations) < self.n_initial:

@@ -14,7 +14,10 @@ class RandomArchitectureSampler(ArchitectureSampler):
     Args:
         space: The space searched.
         seed: Seed; the same seed gives the same trials.
+        independent_sampler: Samples params outside the space (default Optuna's ``RandomSampler(seed=seed)``).
     """
+
+    name = "random"
 
     def propose(self, history: History, rng: random.Random) -> Any:
         return self.sample_new(history, rng)

@@ -20,6 +20,7 @@ from collections.abc import Hashable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, is_dataclass
 from typing import Any, ClassVar, Generic, TypeVar
 
+import optuna
 import torch
 from optuna.distributions import BaseDistribution, CategoricalDistribution
 from torch_geometric.data import Data
@@ -175,6 +176,26 @@ class SearchSpace(ABC, Generic[A]):
     @abstractmethod
     def from_params(self, params: Mapping[str, Any]) -> A:
         """Inverse of :meth:`to_params`; raises :class:`InvalidArchitectureError` on an invalid combination."""
+
+    def suggest(self, trial: optuna.trial.BaseTrial) -> A:
+        """Suggests this space's params on ``trial`` (named as in :meth:`distributions`) and returns the architecture.
+
+        The way to search one of our spaces in your own objective, beside any other params::
+
+            def objective(trial):
+                arch = space.suggest(trial)
+                lr = trial.suggest_float("lr", 1e-4, 1e-1, log=True)
+                ...
+
+        Our samplers propose the whole architecture (always valid) and leave other params to an independent
+        sampler. Raises :class:`InvalidArchitectureError` when another sampler's choices form no valid architecture.
+        """
+        params = {}
+        for name, dist in self.distributions().items():
+            if not isinstance(dist, CategoricalDistribution):
+                raise TypeError(f"space '{self.name}' param '{name}' is not categorical: {dist}")
+            params[name] = trial.suggest_categorical(name, dist.choices)
+        return self.from_params(params)
 
     # ----------------------------------------------------------------------------------------------- graphs
     @property

@@ -1,9 +1,10 @@
-"""The predictor objective: latent BO's GP as a scorer of unevaluated architectures."""
+"""The predictor objective: the surrogate latent BO searches by, as a scorer of unevaluated architectures."""
 
 from __future__ import annotations
 
 from typing import Any
 
+import optuna
 import pytest
 import torch
 from scipy.stats import spearmanr
@@ -56,6 +57,17 @@ def test_fits_on_a_study(nb201_objective: Any) -> None:
     run_search(study, nb201_objective, n_unique=12)
     predictor = PredictorObjective.from_study(study, space)
     assert predictor.num_train == 12
+
+
+def test_fits_a_minimize_study_on_its_own_values(nb201_objective: Any) -> None:
+    space = nb201_objective.space
+    study = optuna.create_study(direction="minimize", sampler=make_sampler("random", space, seed=0))
+    study.optimize(lambda t: 100.0 - nb201_objective(space.suggest(t)).valid, n_trials=10)
+    archs = [space.from_params(t.params) for t in study.trials]
+    test = [space.sample(seed) for seed in range(900, 905)]
+    from_study = PredictorObjective.from_study(study, space).predict(test)[0]
+    given = PredictorObjective(space, archs, [t.value for t in study.trials]).predict(test)[0]
+    assert torch.equal(from_study, given) and bool((from_study > 0).all())
 
 
 @pytest.mark.parametrize(

@@ -1,3 +1,5 @@
+"""Random search, regularized evolution, local search and Optuna's TPE: the sampler contracts and their own rules."""
+
 from __future__ import annotations
 
 import random
@@ -6,32 +8,38 @@ from typing import Any
 import optuna
 import pytest
 
-from latentnas.errors import UnknownNameError
+from latentnas.errors import InvalidArgumentError, UnknownNameError
 from latentnas.samplers import (
     History,
     LocalSearchSampler,
     Observation,
     RandomArchitectureSampler,
+    RawTPESampler,
     RegularizedEvolutionSampler,
     make_sampler,
 )
 from latentnas.spaces.nasbench201 import NasBench201Space
-from tests.samplers.contract import SamplerContract
+from latentnas.testing.samplers import ArchitectureSamplerContract, SamplerContract
 
 
-class TestRandom(SamplerContract):
+class TestRandom(ArchitectureSamplerContract):
     def make(self, space: Any, seed: int) -> optuna.samplers.BaseSampler:
         return RandomArchitectureSampler(space, seed=seed)
 
 
-class TestEvolution(SamplerContract):
+class TestEvolution(ArchitectureSamplerContract):
     def make(self, space: Any, seed: int) -> optuna.samplers.BaseSampler:
-        return RegularizedEvolutionSampler(space, population_size=8, tournament_size=3, seed=seed)
+        return RegularizedEvolutionSampler(space, population_size=6, tournament_size=3, seed=seed)
 
 
-class TestLocalSearch(SamplerContract):
+class TestLocalSearch(ArchitectureSamplerContract):
     def make(self, space: Any, seed: int) -> optuna.samplers.BaseSampler:
         return LocalSearchSampler(space, n_initial=5, seed=seed)
+
+
+class TestTPE(SamplerContract):
+    def make(self, space: Any, seed: int) -> optuna.samplers.BaseSampler:
+        return RawTPESampler(space, seed=seed, n_startup_trials=5)
 
 
 def _history(space: NasBench201Space, values: list[float]) -> History:
@@ -64,10 +72,22 @@ def test_local_search_walks_from_the_best() -> None:
 
 def test_sampler_arguments_are_checked() -> None:
     space = NasBench201Space()
-    with pytest.raises(ValueError, match="tournament_size must be in"):
+    with pytest.raises(InvalidArgumentError, match=r"tournament_size must be in \[1, 4\], got 5"):
         RegularizedEvolutionSampler(space, population_size=4, tournament_size=5)
-    with pytest.raises(ValueError, match="n_initial must be positive, got 0"):
+    with pytest.raises(InvalidArgumentError, match="population_size must be a positive int, got 0"):
+        RegularizedEvolutionSampler(space, population_size=0)
+    with pytest.raises(InvalidArgumentError, match="n_initial must be a positive int, got 0"):
         LocalSearchSampler(space, n_initial=0)
+
+
+def test_baselines_describe_their_options() -> None:
+    space = NasBench201Space()
+    assert RegularizedEvolutionSampler(space, population_size=4, tournament_size=2, seed=1).describe() == {
+        "sampler": "evolution", "seed": 1, "config": {"population_size": 4, "tournament_size": 2},
+        "independent_sampler": "RandomSampler"}
+    assert make_sampler("local-search", space, seed=2).describe()["config"] == {"n_initial": 10}  # type: ignore[attr-defined]
+    assert make_sampler("tpe", space, seed=3, n_startup_trials=4).describe() == {  # type: ignore[attr-defined]
+        "sampler": "tpe", "seed": 3, "config": {"n_startup_trials": 4}}
 
 
 def test_unknown_sampler_lists_choices() -> None:
@@ -76,5 +96,15 @@ def test_unknown_sampler_lists_choices() -> None:
 
 
 def test_tpe_is_optunas_on_raw_choices() -> None:
-    sampler = make_sampler("tpe", NasBench201Space(), seed=0)
-    assert isinstance(sampler, optuna.samplers.TPESampler)
+    space = NasBench201Space()
+    ours, optunas = make_sampler("tpe", space, seed=0), optuna.samplers.TPESampler(seed=0)
+    assert isinstance(ours, optuna.samplers.TPESampler)
+    studies = [optuna.create_study(direction="maximize", sampler=s) for s in (ours, optunas)]
+    for study in studies:
+        study.optimize(lambda t: float(len(str(space.suggest(t)))), n_trials=12)
+    assert [t.params for t in studies[0].trials] == [t.params for t in studies[1].trials]
+
+
+def test_tpe_options_must_be_json() -> None:
+    with pytest.raises(InvalidArgumentError, match="the tpe sampler's options must be JSON-serializable"):
+        make_sampler("tpe", NasBench201Space(), gamma=lambda n: 1)

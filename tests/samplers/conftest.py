@@ -1,0 +1,28 @@
+"""The latent space of the latent samplers' tests: an untrained tiny VAE over NB201 (the contracts are about seeding,
+novelty, resume and pending trials, not search quality, which scripts/compare.py measures)."""
+
+from __future__ import annotations
+
+from functools import cache
+
+import pytest
+import torch
+
+from latentnas.spaces.nasbench201 import NasBench201Space
+from latentnas.vae import LatentSpace, TrainConfig, build_vae
+
+
+@cache
+def tiny_latent_space() -> LatentSpace:
+    space = NasBench201Space()
+    spec = space.graph_spec
+    config = TrainConfig(encoder="gin", decoder="oneshot", hidden=16, latent_dim=4)
+    with torch.random.fork_rng():
+        torch.manual_seed(0)
+        vae = build_vae(config.vae_config(num_nodes=spec.num_nodes, num_types=spec.num_types))
+    return LatentSpace(space, vae)
+
+
+@pytest.fixture
+def tiny_latent() -> LatentSpace:
+    return tiny_latent_space()
