@@ -264,7 +264,10 @@ def split_data(data: Any, task: Task, *, seed: int = 0) -> tuple[Any, DataSplit]
                 shape = tuple(mask.shape) if isinstance(mask, Tensor) else type(mask).__name__
                 raise DatasetError(f"{m} must be a boolean tensor of shape ({n},), one entry per node, got {shape}; "
                                    f"for several splits pick one column, e.g. {m}[:, 0]")
-        return graph, DataSplit("nodes", tuple(int(getattr(graph, m).sum()) for m in _MASKS))  # type: ignore[arg-type]
+        sizes = tuple(int(getattr(graph, m).sum()) for m in _MASKS)
+        if min(sizes[:2]) < 1:
+            raise DatasetError(f"{_MASKS[sizes.index(0)]} selects no node; training and validation need some")
+        return graph, DataSplit("nodes", sizes)  # type: ignore[arg-type]
     from torch_geometric.transforms import RandomNodeSplit
 
     sizes = _split_sizes(n, NODE_FRACTIONS)

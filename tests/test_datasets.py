@@ -118,6 +118,10 @@ def test_masks_must_come_all_three_and_one_per_node(cora_root: Path) -> None:
     several.val_mask = torch.stack([data.val_mask, data.val_mask], 1)
     with pytest.raises(DatasetError, match=r"val_mask must be a boolean tensor of shape \(200,\).* got \(200, 2\)"):
         split_data(several, task)
+    empty = data.clone()
+    empty.val_mask = torch.zeros(200, dtype=torch.bool)
+    with pytest.raises(DatasetError, match="val_mask selects no node; training and validation need some"):
+        split_data(empty, task)
 
 
 def test_mutag_folder_list_and_own_split(mutag_root: Path, tmp_path: Path) -> None:
