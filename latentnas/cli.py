@@ -1,7 +1,8 @@
 """The ``latentnas`` command line.
 
 Bad input gets one line on stderr and exit status 2 (``--debug`` shows the traceback); ``--json`` prints one
-machine-readable object on stdout.
+machine-readable object on stdout. The commands only parse, call the library and print: defaults and policies live
+with the library objects they belong to.
 """
 
 from __future__ import annotations
@@ -11,13 +12,15 @@ import json
 import logging
 import sys
 from collections.abc import Callable, Sequence
-from typing import Any
+from pathlib import Path
+from typing import Any, NoReturn
 
-from latentnas.errors import LatentNASError
+from latentnas import __version__
+from latentnas.errors import InvalidArgumentError, LatentNASError, StorageError, UnknownNameError
 
 EXIT_USAGE = 2
-ENCODERS = ("gin", "dag")
-DECODERS = ("oneshot", "sequential")
+#: The benchmark ``search`` looks architectures up in unless told otherwise.
+DEFAULT_BENCHMARK = "nasbench201"
 
 
 def _table(rows: Sequence[Sequence[Any]], header: Sequence[str]) -> str:
@@ -59,37 +62,57 @@ def cmd_benchmarks(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def cmd_search(args: argparse.Namespace) -> dict[str, Any]:
-    import optuna
-
     from latentnas.objectives import BenchmarkObjective
-    from latentnas.samplers import make_sampler
-    from latentnas.study import DEFAULT_STORAGE, create_study, run_search
+    from latentnas.samplers import LATENT_SAMPLERS, SAMPLERS, make_sampler
+    from latentnas.study import PRUNERS, create_study, default_storage, make_pruner, resume, run_search
 
-    if args.trials < 1:
-        raise LatentNASError(f"--trials must be positive, got {args.trials}")
     training = args.objective == "train"
+    SAMPLERS.get(args.sampler)  # an unknown name fails before anything is loaded, with the choices
+    if args.pruner not in PRUNERS:
+        raise UnknownNameError(f"unknown pruner '{args.pruner}'; choices: {', '.join(PRUNERS)}")
+    if args.checkpoint is not None and args.sampler not in LATENT_SAMPLERS:
+        raise InvalidArgumentError(
+            f"--checkpoint applies to latent samplers ({', '.join(LATENT_SAMPLERS)}), not '{args.sampler}'"
+        )
+    if training:
+        _refuse(args, ("benchmark", "fidelity"), applies="to --objective benchmark (--objective train trains on "
+                                                          "--dataset)")
+    else:
+        _refuse(args, ("epochs", "data_root", "data"),
+                applies="with --objective train (--objective benchmark looks up a table)")
+        if args.pruner != "none":
+            raise InvalidArgumentError(f"--pruner {args.pruner} needs --objective train (table lookups report no epochs)")
+        args.benchmark = args.benchmark or DEFAULT_BENCHMARK
     objective: Any = _training_objective(args) if training else BenchmarkObjective(
         args.benchmark, args.dataset, fidelity=args.fidelity)
     space = objective.space
     if args.space is not None and args.space not in (space.name, space.checkpoint_name):
-        raise LatentNASError(
+        raise InvalidArgumentError(
             f"--space '{args.space}' does not match benchmark '{args.benchmark}', whose space is '{space.name}'"
         )
+    if training:  # a space that cannot serve the task is refused before anything is stored
+        space.network_spec(space.sample(0), objective.task)
+    pruner = make_pruner(args.pruner, objective)
     sampler_kwargs: dict[str, Any] = {}
     if args.checkpoint is not None:
         sampler_kwargs["checkpoint"] = args.checkpoint
     sampler = make_sampler(args.sampler, space, seed=args.seed, **sampler_kwargs)
-    storage = args.storage or DEFAULT_STORAGE
+    storage = args.storage or default_storage()
     fidelity = f"-{args.fidelity}" if args.fidelity else ""
     source = f"train-{space.name}" if training else args.benchmark
     name = args.study or f"{source}-{args.dataset}{fidelity}-{args.sampler}-seed{args.seed}"
-    pruner = None
-    if args.pruner == "median":
-        if not training:
-            raise LatentNASError("--pruner median needs --objective train (table lookups report no epochs)")
-        # NOTE: decisions only in the second half of training: early accuracy ranks architectures poorly.
-        pruner = optuna.pruners.MedianPruner(n_startup_trials=5, n_warmup_steps=objective.epochs // 2)
-    study = create_study(space, sampler, storage=storage, study_name=name, pruner=pruner)
+    # What the study's results depend on beside its space and sampler; a resume that differs is refused.
+    describe = getattr(sampler, "describe", None)
+    identity = {"objective": args.objective, "benchmark": None if training else args.benchmark,
+                "dataset": args.dataset, "fidelity": args.fidelity, "epochs": objective.epochs if training else None,
+                "data": str(Path(args.data).resolve()) if args.data else None,
+                "data_root": str(Path(args.data_root).resolve()) if args.data_root else None,
+                "encoder_sha256": describe().get("checkpoint_sha256") if callable(describe) else None}
+    study = create_study(space, sampler, storage=storage, study_name=name, pruner=pruner,
+                         direction=getattr(objective, "direction", "maximize"), identity=identity)
+    resumed = resume(study, args.trials)
+    if resumed.message() is not None:
+        print(f"latentnas search: {resumed.message()}", file=sys.stderr)
 
     bar = _progress(args.trials, disable=args.json or args.quiet)
     done = [len({t.user_attrs.get("arch_key") for t in study.trials if "arch_key" in t.user_attrs})]
@@ -99,28 +122,32 @@ def cmd_search(args: argparse.Namespace) -> dict[str, Any]:
             bar.update(unique - done[0])
             done[0] = unique
             best = study.best_value if unique else None
-            bar.set_postfix_str(f"best valid {best:.2f}" if best is not None else "")
+            label = getattr(objective, "metric", "")  # accuracy, or a regression error (minimized)
+            bar.set_postfix_str(f"best valid {label} {best:.4g}" if best is not None else "")
 
     if bar is not None and done[0]:
         bar.update(min(done[0], args.trials))
     result = run_search(study, objective, n_unique=args.trials, callback=on_trial)
     if bar is not None:
         bar.close()
+    result_dict = {**result.to_dict(), "resumed": resumed.to_dict()}
     if training:
-        out = {**result.to_dict(), "seed": args.seed, "sampler": args.sampler, "objective": "train",
+        out = {**result_dict, "seed": args.seed, "sampler": args.sampler, "objective": "train",
                "dataset": args.dataset, "epochs": objective.epochs, "device": str(objective.device), "study": name,
-               "storage": storage}
+               "storage": storage, "data": args.data, "task": objective.task.to_dict(), "metric": objective.metric,
+               "direction": objective.direction, "split": objective.split.to_dict()}
         if not args.json:
-            print(_table([(k, out[k]) for k in ("best_arch", "best_valid", "best_test", "unique_evaluations", "trials",
-                                                 "failures", "device", "study")],
+            rows = [(k, out[k]) for k in ("best_arch", "best_valid", "best_test", "unique_evaluations", "trials",
+                                          "failures", "device", "study")]
+            metric = f"{objective.metric} ({objective.direction}d)"  # e.g. "mae (minimized)"
+            print(_table([*rows[:3], ("metric", metric), *rows[3:], ("split", objective.split.describe())],
                          ["", f"{args.sampler} training on {args.dataset}, seed {args.seed}"]))
         return out
     stats = objective.stats
-    out = {**result.to_dict(), "seed": args.seed, "sampler": args.sampler, "benchmark": args.benchmark,
+    out = {**result_dict, "seed": args.seed, "sampler": args.sampler, "benchmark": args.benchmark,
            "dataset": args.dataset, "fidelity": args.fidelity, "study": name, "storage": storage,
            "optimum_valid": stats.best.valid, "optimum_test": stats.best.test,
-           "regret_test": (stats.best.test - result.best_test)
-           if result.best_test is not None and stats.best.test is not None else None}
+           "regret_test": stats.test_regret(result.best_test)}
     if not args.json:
         print(_table([(k, out[k]) for k in ("best_arch", "best_valid", "best_test", "optimum_test", "regret_test",
                                              "unique_evaluations", "trials", "duplicates", "failures", "study")],
@@ -129,21 +156,29 @@ def cmd_search(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _training_objective(args: argparse.Namespace) -> Any:
-    from latentnas.datasets import load_dataset
+    from latentnas.datasets import load_data, load_dataset
     from latentnas.objectives.training import TrainingObjective
     from latentnas.spaces import get_space
 
     if args.space is None:
-        raise LatentNASError("--objective train needs --space (nasbench-graph for graph data; an image space for images)")
-    if args.epochs is not None and args.epochs < 1:
-        raise LatentNASError(f"--epochs must be positive, got {args.epochs}")
-    data, task = load_dataset(args.dataset, root=args.data_root, seed=args.seed)
-    # NOTE: defaults per task kind, as the benchmarks train (NAS-Bench-Graph's Cora setting for graphs).
-    settings: dict[str, Any] = ({"epochs": 200, "lr": 0.01, "weight_decay": 5e-4} if task.is_graph else
-                                {"epochs": 20, "lr": 0.05, "weight_decay": 5e-4, "optimizer": "sgd", "cosine": True})
-    if args.epochs is not None:
-        settings["epochs"] = args.epochs
-    return TrainingObjective(get_space(args.space), data, task, seed=args.seed, **settings)
+        raise InvalidArgumentError(
+            "--objective train needs --space (nasbench-graph for graph data; an image space for images)"
+        )
+    space = get_space(args.space)
+    if args.data is not None:
+        _refuse(args, ("data_root",), applies="with --dataset (--data names its own path)")
+        data, task = load_data(args.data)
+        args.dataset = Path(args.data).stem  # names the study and the output
+    else:
+        data, task = load_dataset(args.dataset, root=args.data_root, seed=args.seed)
+    return TrainingObjective.for_task(space, data, task, seed=args.seed, epochs=args.epochs)
+
+
+def _refuse(args: argparse.Namespace, names: Sequence[str], *, applies: str) -> None:
+    """Refuses the options ``names`` when given: they apply only ``applies``, not to what was chosen."""
+    for name in names:
+        if getattr(args, name, None) is not None:
+            raise InvalidArgumentError(f"--{name.replace('_', '-')} applies only {applies}")
 
 
 def cmd_export(args: argparse.Namespace) -> dict[str, Any]:
@@ -155,17 +190,24 @@ def cmd_export(args: argparse.Namespace) -> dict[str, Any]:
     arch = space.from_string(args.arch)
     model = None
     if args.task is not None:
+        if args.dataset is not None or args.data is not None:
+            raise InvalidArgumentError("--task and --dataset (or --data) both give the task; pass one of them")
+        _refuse(args, ("epochs", "data_root"), applies="with --dataset")
         parts = args.task.split(":")
         if len(parts) != 3 or not parts[1].isdigit() or not parts[2].isdigit():
-            raise LatentNASError(f"--task must be KIND:IN_CHANNELS:NUM_CLASSES, e.g. node:1433:7, got {args.task!r}")
+            raise InvalidArgumentError(
+                f"--task must be KIND:IN_CHANNELS:NUM_CLASSES, e.g. node:1433:7, got {args.task!r}"
+            )
         task = Task(parts[0], in_channels=int(parts[1]), num_classes=int(parts[2]))
-    elif args.dataset is not None:
+    elif args.dataset is not None or args.data is not None:
+        if args.dataset is not None and args.data is not None:
+            raise InvalidArgumentError("--dataset and --data both give the data; pass one of them")
         objective = _training_objective(args)
         task = objective.task
         if args.epochs:
             model, evaluation = objective.train(arch)
     else:
-        raise LatentNASError("export needs --task KIND:IN_CHANNELS:NUM_CLASSES or --dataset NAME")
+        raise InvalidArgumentError("export needs --task KIND:IN_CHANNELS:NUM_CLASSES, --dataset NAME or --data PATH")
     manifest = export_network(space, arch, task, args.out, model=model, seed=args.seed, force=args.force)
     out = {"out": args.out, **{k: manifest[k] for k in ("space", "arch", "task", "params")}}
     if model is not None:
@@ -179,25 +221,26 @@ def cmd_pretrain(args: argparse.Namespace) -> dict[str, Any]:
     import time
 
     from latentnas.spaces import get_space
-    from latentnas.vae import save_checkpoint, train_vae
+    from latentnas.vae import default_train_config, save_checkpoint, train_vae
     from latentnas.vae.dataset import pretraining_archs
 
     space = get_space(args.space)
-    if args.encoder is not None and args.encoder not in ENCODERS:
-        raise LatentNASError(f"unknown encoder '{args.encoder}'; choices: {', '.join(ENCODERS)}")
-    if args.decoder is not None and args.decoder not in DECODERS:
-        raise LatentNASError(f"unknown decoder '{args.decoder}'; choices: {', '.join(DECODERS)}")
-    for name in ("latent_dim", "epochs", "samples"):
-        value = getattr(args, name)
-        if value is not None and value < 1:
-            raise LatentNASError(f"--{name.replace('_', '-')} must be positive, got {value}")
-    from pathlib import Path
-
+    if args.samples is not None and space.is_finite:
+        raise InvalidArgumentError(f"--samples applies to infinite spaces; '{space.name}' is enumerated")
+    # Unknown encoder or decoder kinds fail here, with the encoders' own choices, before any data is drawn.
+    config = default_train_config(space.name, encoder=args.encoder, decoder=args.decoder, latent_dim=args.latent_dim,
+                                  epochs=args.epochs)
     out = Path(args.out or f"runs/checkpoints/{space.checkpoint_name}.pt")
     if out.suffix != ".pt":
-        raise LatentNASError(f"--out must end in .pt (the manifest goes beside it as .json), got {out}")
+        raise InvalidArgumentError(f"--out must end in .pt (the manifest goes beside it as .json), got {out}")
+    if out.is_dir() or out.with_suffix(".json").is_dir():
+        raise InvalidArgumentError(f"--out {out} is a folder; give the path of a .pt file")
     if not args.force and (out.exists() or out.with_suffix(".json").exists()):
-        raise LatentNASError(f"--out {out} exists; pass --force to replace it")
+        raise InvalidArgumentError(f"--out {out} exists; pass --force to replace it")
+    try:  # before hours of training, not after
+        out.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise InvalidArgumentError(f"--out {out}: cannot create its folder ({err.strerror})") from None
     start = time.perf_counter()
     archs = pretraining_archs(space, samples=args.samples or 50_000, seed=args.seed)
     bar = _progress(0, disable=args.json or args.quiet, unit="epoch", desc="pretraining")
@@ -207,8 +250,7 @@ def cmd_pretrain(args: argparse.Namespace) -> dict[str, Any]:
             bar.update(1)
             bar.set_postfix_str(f"loss {terms['loss']:.4f}")
 
-    trained = train_vae(space, archs, encoder=args.encoder, decoder=args.decoder, latent_dim=args.latent_dim,
-                        epochs=args.epochs, seed=args.seed, progress=on_epoch)
+    trained = train_vae(space, archs, config=config, seed=args.seed, progress=on_epoch)
     if bar is not None:
         bar.close()
     seconds = time.perf_counter() - start
@@ -226,20 +268,11 @@ def cmd_pretrain(args: argparse.Namespace) -> dict[str, Any]:
 def cmd_encoder_info(args: argparse.Namespace) -> dict[str, Any]:
     import time
 
-    from latentnas.errors import CheckpointError
-    from latentnas.spaces import get_space
-    from latentnas.vae import read_manifest
-    from latentnas.vae.checkpoint import load_checkpoint
+    from latentnas.vae import checkpoint_space, load_checkpoint
     from latentnas.vae.dataset import pretraining_archs
     from latentnas.vae.metrics import prior_metrics, reconstruction_accuracy
 
-    manifest = read_manifest(args.path)
-    try:
-        space = get_space(manifest["space"])
-        if manifest.get("ops") and tuple(manifest["ops"]) != space.ops:  # e.g. NAS-Bench-Graph's proteins ops
-            space = get_space(manifest["space"], ops=manifest["ops"])
-    except (LatentNASError, TypeError, ValueError) as err:
-        raise CheckpointError(f"checkpoint {args.path}: {err}") from None
+    space = checkpoint_space(args.path)  # e.g. NAS-Bench-Graph with the proteins ops
     vae, manifest = load_checkpoint(args.path, space=space)
     start = time.perf_counter()
     archs = pretraining_archs(space, samples=args.samples, seed=args.seed + 1)
@@ -259,6 +292,31 @@ def cmd_encoder_info(args: argparse.Namespace) -> dict[str, Any]:
     return result
 
 
+def cmd_studies(args: argparse.Namespace) -> dict[str, Any]:
+    import optuna
+
+    from latentnas.study import SAMPLER_ATTR, default_storage, open_storage, summarize
+
+    url = args.storage or default_storage()
+    if url.startswith("sqlite:///") and not Path(url[len("sqlite:///"):]).is_file():
+        raise StorageError(f"no storage at '{url}' (nothing searched there yet)")  # never create one to list it
+    storage = open_storage(url)
+    rows: list[dict[str, Any]] = []
+    for summary in optuna.get_all_study_summaries(storage, include_best_trial=False):
+        study = optuna.load_study(study_name=summary.study_name, storage=storage)
+        result = summarize(study)
+        sampler = study.user_attrs.get(SAMPLER_ATTR)  # our samplers' describe(), else a class name
+        rows.append({"study": summary.study_name, "space": result.space or None,
+                     "sampler": sampler.get("sampler") if isinstance(sampler, dict) else sampler,
+                     "unique_evaluations": result.unique_evaluations, "trials": result.trials,
+                     "best_arch": result.best_arch, "best_valid": result.best_valid, "best_test": result.best_test})
+    if not args.json:
+        print(f"storage: {url}")
+        print(_table([(r["study"], r["space"], r["sampler"], r["unique_evaluations"], r["best_valid"], r["best_arch"])
+                      for r in rows], ["study", "space", "sampler", "unique", "best valid", "best architecture"]))
+    return {"storage": url, "studies": rows}
+
+
 def _vae_metrics(metrics: dict[str, Any]) -> dict[str, Any]:
     return {
         "reconstruction_accuracy": metrics.get("holdout_reconstruction") or metrics.get("train_reconstruction"),
@@ -275,7 +333,7 @@ def _progress(total: int, *, disable: bool, unit: str = "arch", desc: str = "uni
         return None
     from tqdm import tqdm
 
-    return tqdm(total=total or None, unit=unit, desc=desc, file=sys.stderr, leave=False)
+    return tqdm(total=total or None, unit=unit, desc=desc, file=sys.stderr, leave=True)
 
 
 def cmd_compare(args: argparse.Namespace) -> dict[str, Any]:
@@ -345,17 +403,50 @@ def cmd_compare(args: argparse.Namespace) -> dict[str, Any]:
 
 
 # --------------------------------------------------------------------------------------------------- parser
+class ArgumentParser(argparse.ArgumentParser):
+    """argparse with one-line errors: ``latentnas search: error: ...`` on stderr, exit status 2, no usage block
+    (``--help`` shows the usage)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {_one_line(message)}\n")
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _int_at_least(minimum: int) -> Callable[[str], int]:
+    """An argparse ``type`` for integers ``>= minimum``, with a message that names what was expected."""
+    expected = {0: "a non-negative integer", 1: "a positive integer"}.get(minimum, f"an integer >= {minimum}")
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"expected {expected}, got {value}")
+        return value
+
+    return parse
+
+
+positive_int = _int_at_least(1)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="latentnas", description=__doc__.splitlines()[0] if __doc__ else None)
+    parser = ArgumentParser(prog="latentnas", description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--debug", action="store_true", help="show tracebacks and debug logs")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def add(name: str, func: Callable[[argparse.Namespace], dict[str, Any]], help: str) -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=help, description=help)
         p.add_argument("--json", action="store_true", help="print one JSON object")
         p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
-        p.add_argument("--threads", type=int, default=None,
-                       help="torch CPU threads (default: torch's choice; 1 is often fastest on a shared machine)")
+        p.add_argument("--threads", type=positive_int, default=None,
+                       help="torch CPU threads for this run (default: latentnas uses one thread for GP work and "
+                            "torch's choice for training; 1 is often fastest on a shared machine)")
         p.set_defaults(func=func)
         return p
 
@@ -363,24 +454,33 @@ def build_parser() -> argparse.ArgumentParser:
     add("benchmarks", cmd_benchmarks, "list the tabular benchmarks and their datasets")
 
     p = add("search", cmd_search, "search a space on a benchmark (resumes a study of the same name)")
-    p.add_argument("--benchmark", default="nasbench201", help="tabular benchmark (see `latentnas benchmarks`)")
+    p.add_argument("--benchmark", default=None,
+                   help=f"tabular benchmark (see `latentnas benchmarks`; default: {DEFAULT_BENCHMARK})")
     p.add_argument("--dataset", default="cifar10", help="dataset of the benchmark")
     p.add_argument("--space", default=None, help="space (default: the benchmark's)")
     p.add_argument("--fidelity", default=None, help="benchmark column to search, e.g. 12ep (default: final)")
     p.add_argument("--sampler", default="random", help="random, evolution, local-search, tpe, ...")
     p.add_argument("--checkpoint", default=None, help="pretrained encoder for latent samplers")
-    p.add_argument("--trials", type=int, default=100, help="unique architectures to evaluate (in total)")
+    p.add_argument("--trials", type=positive_int, default=100, help="unique architectures to evaluate (in total)")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--storage", default=None, help="Optuna storage URL (default: sqlite:///runs/latentnas.db)")
+    p.add_argument("--storage", default=None,
+                   help="Optuna storage: sqlite:///FILE.db, postgresql://USER@HOST/DB (many workers), "
+                        "journal:///FILE.log or grpc://HOST:PORT (default: sqlite:///$LATENTNAS_HOME/latentnas.db, "
+                        "LATENTNAS_HOME defaulting to ~/.local/share/latentnas); workers on one --study share "
+                        "its --trials")
     p.add_argument("--study", default=None, help="study name; an existing study is resumed")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--objective", choices=("benchmark", "train"), default="benchmark",
                    help="look architectures up in --benchmark, or train them on --dataset")
     p.add_argument("--data-root", default=None, help="dataset folder for --objective train (default: a cache)")
-    p.add_argument("--epochs", type=int, default=None, help="training epochs per architecture (--objective train)")
-    p.add_argument("--pruner", choices=("none", "median"), default="none",
-                   help="stop trials below the median of earlier ones at the same epoch, from half the epochs on "
-                        "(--objective train); pruned architectures do not count toward --trials")
+    p.add_argument("--data", default=None, metavar="PATH",
+                   help="train on your own graphs instead of --dataset (--objective train): a torch.save'd Data, list "
+                        "of Data or dict of train/valid/test lists, or a processed PyG dataset folder")
+    p.add_argument("--epochs", type=positive_int, default=None,
+                   help="training epochs per architecture (--objective train)")
+    p.add_argument("--pruner", default="none",
+                   help="none, or median: stop trials below the median of earlier ones at the same epoch, from half "
+                        "the epochs on (--objective train); pruned architectures do not count toward --trials")
 
     p = add("export", cmd_export, "write an architecture's network as standalone model.py, weights.pt, arch.json")
     p.add_argument("--space", required=True, help="search space (see `latentnas spaces`)")
@@ -388,7 +488,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--task", default=None, help="KIND:IN_CHANNELS:NUM_CLASSES, e.g. node:1433:7 or image:3:10")
     p.add_argument("--dataset", default=None, help="take the task from a dataset (Cora, MUTAG, digits, ...)")
     p.add_argument("--data-root", default=None, help="dataset folder (default: a cache)")
-    p.add_argument("--epochs", type=int, default=None, help="with --dataset: train this many epochs first")
+    p.add_argument("--data", default=None, metavar="PATH",
+                   help="take the task from your own graphs (a torch.save'd Data or list of Data, or a processed "
+                        "PyG dataset folder)")
+    p.add_argument("--epochs", type=positive_int, default=None,
+                   help="with --dataset or --data: train this many epochs first")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", required=True, help="folder to write")
     p.add_argument("--force", action="store_true", help="replace an existing export")
@@ -397,9 +501,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--space", required=True, help="search space (see `latentnas spaces`)")
     p.add_argument("--encoder", default=None, help="gin (as arch2vec) or dag (as D-VAE); default: the space's tuned one")
     p.add_argument("--decoder", default=None, help="oneshot or sequential (as D-VAE); default: the space's tuned one")
-    p.add_argument("--latent-dim", type=int, default=None, help="latent size (default: the space's tuned one)")
-    p.add_argument("--epochs", type=int, default=None, help="default: the space's tuned number")
-    p.add_argument("--samples", type=int, default=None, help="architectures drawn from an infinite space")
+    p.add_argument("--latent-dim", type=positive_int, default=None, help="latent size (default: the space's tuned one)")
+    p.add_argument("--epochs", type=positive_int, default=None, help="default: the space's tuned number")
+    p.add_argument("--samples", type=_int_at_least(2), default=None,
+                   help="architectures drawn from an infinite space (default: 50000)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", default=None,
                    help="weights path (default runs/checkpoints/SPACE.pt); the manifest is written beside it (.json)")
@@ -408,8 +513,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("encoder-info", cmd_encoder_info, "load a checkpoint and measure its metrics again")
     p.add_argument("path", help="checkpoint weights file (.pt) with its manifest beside it")
-    p.add_argument("--samples", type=int, default=20_000, help="architectures drawn from an infinite space")
+    p.add_argument("--samples", type=_int_at_least(2), default=20_000,
+                   help="architectures drawn from an infinite space")
     p.add_argument("--seed", type=int, default=0)
+
+    p = add("studies", cmd_studies, "list the studies of a storage: space, sampler, unique architectures, best")
+    p.add_argument("--storage", default=None, help="Optuna storage URL (default: latentnas's own, the one `latentnas studies` lists)")
+
     p = add("compare", cmd_compare, "compare samplers on a benchmark: same seeds, same budget; writes a record "
                                     "(runs.csv, table.md, command.txt, commit.txt, regret.png)")
     p.add_argument("--benchmark", default="nasbench201", help="tabular benchmark (see `latentnas benchmarks`)")
@@ -435,8 +545,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Runs the command line on ``argv`` (default: ``sys.argv[1:]``) and returns the exit status: 0, or 2 after one
+    line on stderr for bad input."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as done:  # --help, --version, or a usage error already printed on one line
+        return done.code if isinstance(done.code, int) else EXIT_USAGE
     logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     if not args.debug:
         import optuna
@@ -444,8 +559,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         optuna.logging.set_verbosity(optuna.logging.WARNING)
     try:
         if getattr(args, "threads", None) is not None:
-            if args.threads < 1:
-                raise LatentNASError(f"--threads must be positive, got {args.threads}")
             import torch
 
             torch.set_num_threads(args.threads)
@@ -453,7 +566,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except LatentNASError as err:
         if args.debug:
             raise
-        print(f"latentnas {args.command}: error: {err}", file=sys.stderr)
+        print(f"latentnas {args.command}: error: {_one_line(str(err))}", file=sys.stderr)
         return EXIT_USAGE
     if args.json:
         print(json.dumps(out, default=str))

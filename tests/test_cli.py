@@ -68,48 +68,42 @@ def test_search_prints_a_table(capsys: pytest.CaptureFixture[str], tmp_path: Pat
     assert "best_arch" in out and "unique_evaluations" in out and "random on nasbench201/cifar10, seed 1" in out
 
 
-@pytest.mark.parametrize(
-    ("args", "message"),
-    [
-        (["--benchmark", "nb201"], "unknown benchmark 'nb201'; choices: nasbench-graph, nasbench201"),
-        (["--dataset", "mnist"], "unknown dataset 'mnist' for benchmark 'nasbench201'; choices: cifar10, cifar100"),
-        (["--sampler", "bo"], "unknown sampler 'bo'; choices: random, evolution, local-search, tpe"),
-        (["--fidelity", "5ep"], "unknown fidelity '5ep' for benchmark 'nasbench201'; choices: 12ep"),
-        (["--space", "darts"], "--space 'darts' does not match benchmark 'nasbench201', whose space is 'nasbench201'"),
-        (["--trials", "0"], "--trials must be positive, got 0"),
-        (["--storage", "nosuchdb://x"], "cannot open storage 'nosuchdb://x'"),
-    ],
-)
-def test_bad_input_is_one_line_and_exit_2(capsys: pytest.CaptureFixture[str], tmp_path: Path, args: list[str],
-                                          message: str) -> None:
-    argv = search(tmp_path)
-    for flag, value in zip(args[::2], args[1::2]):
-        if flag in argv:
-            argv[argv.index(flag) + 1] = value
-        else:
-            argv += [flag, value]
-    code, out, err = run(capsys, *argv)
-    assert code == 2
-    assert out == ""
-    assert err.count("\n") == 1 and message in err and "Traceback" not in err
+def test_search_takes_its_regret_from_the_benchmark(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    from latentnas.benchmarks import get_benchmark
+
+    code, out, _ = run(capsys, *search(tmp_path))
+    result = json.loads(out)
+    best = get_benchmark("nasbench201").stats("cifar10").best
+    assert code == 0 and (result["optimum_valid"], result["optimum_test"]) == (best.valid, best.test)
+    assert result["regret_test"] == best.test - result["best_test"]
 
 
-def test_bad_input_leaves_stored_studies_alone(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
-    run(capsys, *search(tmp_path))
-    db = tmp_path / "runs.db"
-    before = db.read_bytes()
-    code, _, _ = run(capsys, *search(tmp_path, "--sampler", "nope"))
-    assert code == 2 and db.read_bytes() == before
+def test_the_progress_bar_stays_after_the_search(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    code, _, err = run(capsys, *[a for a in search(tmp_path) if a != "--json"])
+    assert code == 0
+    assert err.endswith("\n") and "unique architectures: 100%" in err and "6/6" in err
 
 
-def test_debug_shows_the_traceback(tmp_path: Path) -> None:
-    from latentnas.errors import UnknownNameError
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    from latentnas import __version__
 
-    with pytest.raises(UnknownNameError):
-        main(["--debug", *search(tmp_path, "--sampler", "bo")])
+    assert run(capsys, "--version") == (0, f"latentnas {__version__}\n", "")
 
 
-def test_unknown_command_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
-    with pytest.raises(SystemExit) as info:
-        main(["serach"])
-    assert info.value.code == 2
+def test_studies_lists_each_study_of_a_storage(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    _, first, _ = run(capsys, *search(tmp_path, "--sampler", "evolution"))
+    _, second, _ = run(capsys, *search(tmp_path, "--trials", "4"))
+    url = f"sqlite:///{tmp_path}/runs.db"
+    code, out, _ = run(capsys, "studies", "--storage", url, "--json")
+    assert code == 0
+    listed = json.loads(out)
+    assert listed["storage"] == url
+    rows = {row["study"]: row for row in listed["studies"]}
+    for result, sampler in ((json.loads(first), "evolution"), (json.loads(second), "random")):
+        assert rows[result["study"]] == {
+            "study": result["study"], "space": "nasbench201", "sampler": sampler,
+            "unique_evaluations": result["unique_evaluations"], "trials": result["trials"],
+            "best_arch": result["best_arch"], "best_valid": result["best_valid"], "best_test": result["best_test"],
+        }
+    code, table, _ = run(capsys, "studies", "--storage", url)
+    assert code == 0 and table.startswith(f"storage: {url}\n") and json.loads(second)["best_arch"] in table

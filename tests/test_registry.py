@@ -1,0 +1,18 @@
+from __future__ import annotations
+
+import pytest
+
+from latentnas.errors import InvalidArgumentError, UnknownNameError
+from latentnas.registry import Registry
+
+
+def test_registry_refuses_duplicates_and_lists_the_choices() -> None:
+    colours: Registry[int] = Registry("colour")
+    colours.register("red", 1)
+    colours.register("blue", 2)
+    assert colours.get("blue") == 2 and list(colours) == ["red", "blue"] and "red" in colours and len(colours) == 2
+    with pytest.raises(InvalidArgumentError, match="^colour 'red' is already registered$"):
+        colours.register("red", 3)
+    assert colours.get("red") == 1
+    with pytest.raises(UnknownNameError, match="^unknown colour 'green'; choices: red, blue$"):
+        colours.get("green")
