@@ -218,3 +218,13 @@ def test_metrics_must_fit_the_task(cora_small, graph_space) -> None:  # type: ig
         TrainingObjective(graph_space, regression_graph(masks=True), metric="accuracy")
     with pytest.raises(LatentNASError, match="unknown metric 'mae' for classification; choices: accuracy"):
         TrainingObjective(graph_space, cora_small[0], metric="mae")
+
+
+def test_for_task_takes_the_settings_of_the_task_kind(digits, cora_small, graph_space) -> None:  # type: ignore[no-untyped-def]
+    splits, task = digits
+    image = TrainingObjective.for_task(get_space("nasbench201"), splits, task, epochs=3, lr=None)
+    assert (image.epochs, image.lr, image.weight_decay, image.optimizer, image.cosine) == (3, 0.05, 5e-4, "sgd", True)
+    data, node_task = cora_small
+    node = TrainingObjective.for_task(graph_space, data, node_task, seed=4)
+    assert (node.epochs, node.lr, node.weight_decay, node.optimizer, node.cosine, node.seed) == (
+        200, 0.01, 5e-4, "adam", False, 4)
