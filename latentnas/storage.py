@@ -58,6 +58,9 @@ GRACE_PERIOD = 60
 #: by running out of host memory, must not stall the study for ever).
 MAX_RETRY = 3
 
+#: Seconds to wait for a gRPC storage proxy to answer.
+GRPC_TIMEOUT = 10.0
+
 #: Trial system attr: ``host:pid`` of the worker running it.
 WORKER_ATTR = "latentnas:worker"
 #: Trial system attr (storages without Optuna's heartbeat): the time of its last heartbeat, in seconds since the epoch.
@@ -244,7 +247,7 @@ def _open_grpc(url: str) -> optuna.storages.BaseStorage:
         warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
         proxy = optuna.storages.GrpcStorageProxy(host=host, port=int(port))
     try:
-        proxy.wait_server_ready(timeout=10)
+        proxy.wait_server_ready(timeout=GRPC_TIMEOUT)
     except ConnectionError:
         raise StorageError(f"cannot open storage '{url}': no gRPC storage proxy answers there") from None
     return proxy

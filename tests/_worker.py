@@ -2,7 +2,7 @@
 
 CONFIG_JSON holds ``storage``, ``study``, ``trials``, ``sampler``, ``seed``, and optionally ``sleep`` (seconds each
 evaluation is held, as if training), ``log`` (a file to which each evaluation appends its architecture key) and
-``heartbeat`` (``[interval, grace_period]``). Prints the study's summary as one JSON line.
+``heartbeat`` (``[interval, grace_period]``). Prints the study's summary (and what it held at the start, ``resumed``) as one JSON line.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from latentnas.benchmarks import Evaluation
 from latentnas.objectives import BenchmarkObjective
 from latentnas.samplers import make_sampler
 from latentnas.storage import open_storage
-from latentnas.study import create_study, run_search
+from latentnas.study import create_study, resume, run_search
 
 
 class SlowLookup:
@@ -53,8 +53,9 @@ def main() -> None:
     sampler = make_sampler(config["sampler"], objective.space, seed=config["seed"])
     study = create_study(objective.space, sampler, storage=storage, study_name=config["study"],
                          identity={"benchmark": "nasbench201", "dataset": "cifar10"})
+    resumed = resume(study, config["trials"])
     result = run_search(study, objective, n_unique=config["trials"], poll_interval=0.1)
-    print(json.dumps(result.to_dict()))
+    print(json.dumps({**result.to_dict(), "resumed": resumed.to_dict()}))
 
 
 if __name__ == "__main__":

@@ -157,7 +157,7 @@ def test_nothing_is_pruned_unless_a_pruner_is_asked_for(nb201_objective: Benchma
 
 
 def test_make_pruner_prunes_training_from_half_its_epochs() -> None:
-    from latentnas.errors import InvalidArgumentError, UnknownNameError
+    from latentnas.errors import UnknownNameError
     from latentnas.study import make_pruner
 
     class Training:  # what make_pruner reads of a training objective
