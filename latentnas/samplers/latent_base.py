@@ -69,7 +69,7 @@ class LatentSampler(ArchitectureSampler):
             latent = load_latent_space(space, path)
             self.checkpoint_sha256: str | None = str(read_manifest(path)["sha256"])
         else:
-            # NOTE: a latent space built in memory has no manifest; its weights are hashed only when described.
+            # NOTE: a latent space built in memory has no manifest; its weights are hashed when first described.
             self.checkpoint_sha256 = None
         self.latent = latent
         self.n_initial = config.n_initial
@@ -86,7 +86,9 @@ class LatentSampler(ArchitectureSampler):
     def describe(self) -> dict[str, Any]:
         """Registry name, seed, config, and the sha256 of the encoder: the checkpoint's (from its manifest), or of the
         in-memory latent space's weights and box."""
-        return {**super().describe(), "checkpoint_sha256": self.checkpoint_sha256 or latent_sha256(self.latent)}
+        if self.checkpoint_sha256 is None:  # once: describe() runs before every trial
+            self.checkpoint_sha256 = latent_sha256(self.latent)
+        return {**super().describe(), "checkpoint_sha256": self.checkpoint_sha256}
 
     def sample_relative(
         self, study: optuna.Study, trial: FrozenTrial, search_space: dict[str, BaseDistribution]
