@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -563,13 +564,16 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             torch.set_num_threads(args.threads)
         out = args.func(args)
+        if args.json:
+            print(json.dumps(out, default=str))
     except LatentNASError as err:
         if args.debug:
             raise
         print(f"latentnas {args.command}: error: {_one_line(str(err))}", file=sys.stderr)
         return EXIT_USAGE
-    if args.json:
-        print(json.dumps(out, default=str))
+    except BrokenPipeError:  # e.g. `latentnas studies | head`: the reader left; no traceback at exit either
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
     return 0
 
 
