@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup demo test test-all lint
+.PHONY: setup demo test test-all lint test-workers wheel-check
 
 setup: $(VENV)/.installed
 
@@ -30,3 +30,13 @@ test-all: setup
 lint: setup
 	$(BIN)/python -m ruff check latentnas encoders tests scripts
 	$(BIN)/python -m mypy latentnas encoders
+
+# The multi-worker and crash tests against a throwaway PostgreSQL server (installed from Debian when missing).
+test-workers: setup
+	@dir=$$(mktemp -d) && chmod 755 $$dir && url=$$(.ci/postgres.sh start $$dir/pg) && \
+	LATENTNAS_TEST_POSTGRES=$$url $(BIN)/python -m pytest -q tests/test_workers.py tests/test_crash.py \
+		tests/test_claims.py tests/test_storage.py; status=$$?; .ci/postgres.sh stop $$dir/pg; rm -rf $$dir; exit $$status
+
+# The wheel, installed into a fresh venv outside the checkout, runs a search and reads its shipped encoder.
+wheel-check:
+	.ci/wheel_check.sh $(PYTHON)
