@@ -7,11 +7,12 @@ cd "$(dirname "$0")/.."
 python=${1:-python3}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-"$python" -m pip wheel . --no-deps --quiet -w "$work/dist"
+quiet() { "$@" 2>&1 | sed '/is ignored: it is neither a file nor a directory/d'; }  # this machine's extra index
+quiet "$python" -m pip wheel . --no-deps --quiet -w "$work/dist"
 "$python" -m venv "$work/venv"  # NOTE: no --system-site-packages: every dependency must come from the wheel's metadata
 pip="$work/venv/bin/python -m pip"
-$pip install --quiet torch==2.13.0
-$pip install --quiet "$work"/dist/latentnas-*.whl
+quiet $pip install --quiet torch==2.13.0
+quiet $pip install --quiet "$work"/dist/latentnas-*.whl
 "$work/venv/bin/python" -c "import torch; assert torch.__version__.startswith('2.13.0'), torch.__version__"
 mkdir "$work/elsewhere"
 cd "$work/elsewhere"

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import optuna
+from optuna.exceptions import UpdateFinishedTrialError
 from optuna.trial import FrozenTrial, TrialState
 
 from latentnas.claims import NOT_EVALUATED_ATTR, Progress, claim
@@ -332,8 +333,17 @@ def run_search(
             frozen = _run_trial(study, trial, objective, seen=seen, n_unique=n_unique, poll_interval=poll_interval)
             unique = len(seen)
         else:
-            with TrialHeartbeat(study, trial):
-                frozen = _run_trial(study, trial, objective, seen=None, n_unique=n_unique, poll_interval=poll_interval)
+            try:
+                with TrialHeartbeat(study, trial):
+                    frozen = _run_trial(study, trial, objective, seen=None, n_unique=n_unique,
+                                        poll_interval=poll_interval)
+            except (UpdateFinishedTrialError, ValueError):
+                # Its heartbeat stopped for longer than the grace period (a stalled worker), so another worker failed
+                # it and queued its architecture again; this result is dropped.
+                frozen = study._storage.get_trial(trial._trial_id)
+                if frozen.state != TrialState.FAIL:
+                    raise
+                logger.warning("trial %d was failed by another worker while running here", trial.number)
             unique = len(Progress.of(study).done)
         if callback:
             callback(frozen, unique)

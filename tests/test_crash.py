@@ -132,3 +132,29 @@ def test_a_real_training_killed_mid_epoch_is_trained_again(tmp_path: Path) -> No
           f"lost {len(set(before) - set(after))}")
     assert len(after) == 3 and set(before) <= set(after) and killed.user_attrs[KEY_ATTR] in after
     assert not study.get_trials(states=(TrialState.RUNNING,))
+
+
+def test_a_stalled_worker_whose_trial_was_failed_elsewhere_goes_on(tmp_path: Path) -> None:
+    from latentnas.benchmarks import Evaluation
+    from latentnas.objectives import BenchmarkObjective
+    from latentnas.samplers import RandomArchitectureSampler
+    from latentnas.study import create_study, run_search
+
+    lookup = BenchmarkObjective("nasbench201", "cifar10")
+
+    class FailedMeanwhile:
+        """The first evaluation's trial is failed by 'another worker' (its heartbeat looked stale) while it runs."""
+
+        reports_intermediate = True
+        space = lookup.space
+
+        def __call__(self, arch: Any, trial: optuna.Trial) -> Evaluation:
+            if trial.number == 0:
+                study._storage.set_trial_state_values(trial._trial_id, state=TrialState.FAIL)
+            return lookup(arch)
+
+    study = create_study(lookup.space, RandomArchitectureSampler(lookup.space, seed=0),
+                         storage=f"sqlite:///{tmp_path}/s.db", study_name="s")
+    result = run_search(study, FailedMeanwhile(), n_unique=3)  # type: ignore[arg-type]
+    assert [t.state for t in study.trials] == [TrialState.FAIL] + [TrialState.COMPLETE] * 3
+    assert result.unique_evaluations == 3
