@@ -13,27 +13,21 @@ from latentnas.errors import InvalidArchitectureError, InvalidArgumentError, Lat
 
 ROOT = Path(__file__).resolve().parents[1]
 
-#: Files and folders (relative to the repository) held to the rule. Extend it as modules are converted.
-CHECKED: tuple[str, ...] = (
-    "latentnas/cli/__init__.py",
-    "latentnas/cli/_common.py",
-    "latentnas/cli/models.py",
-    "latentnas/cli/parsing.py",
-    "latentnas/cli/search.py",
-    "latentnas/errors.py",
-    "latentnas/registry.py",
-    "latentnas/datasets.py",
-    "latentnas/vae",
-    "latentnas/benchmarks",
-    "latentnas/objectives/base.py",
-    "latentnas/objectives/benchmark.py",
-    "latentnas/objectives/batches.py",
-    "latentnas/objectives/zero_cost.py",
-    "latentnas/networks/export.py",
+#: The package is held to the rule, but for the network modules: they are exported as standalone files (torch and
+#: torch_geometric only), so they cannot raise latentnas's errors; building a network through a space checks first.
+CHECKED: tuple[str, ...] = ("latentnas",)
+STANDALONE: tuple[str, ...] = (
+    "latentnas/networks/darts.py",
+    "latentnas/networks/nasbench101.py",
+    "latentnas/networks/nasbench201.py",
+    "latentnas/networks/nasbench_graph.py",
 )
 
 #: ``(file, enclosing function, exception)`` of the bare raises allowed in :data:`CHECKED`: internal invariants only.
-ALLOWED: frozenset[tuple[str, str, str]] = frozenset()
+ALLOWED: frozenset[tuple[str, str, str]] = frozenset({
+    ("latentnas/study.py", "_run_trial", "ValueError"),  # a non-finite value fails that trial, with its reason
+    ("latentnas/spaces/base.py", "suggest", "TypeError"),  # a space whose own distributions are not categorical
+})
 
 BARE = ("ValueError", "TypeError")
 
@@ -62,12 +56,12 @@ def checked_files() -> list[Path]:
     for entry in CHECKED:
         path = ROOT / entry
         files.extend(sorted(path.rglob("*.py")) if path.is_dir() else [path])
-    return files
+    return [f for f in files if str(f.relative_to(ROOT)) not in STANDALONE]
 
 
 def test_every_checked_path_exists() -> None:
     # A renamed module must not drop out of the check unnoticed.
-    assert [entry for entry in CHECKED if not (ROOT / entry).exists()] == []
+    assert [entry for entry in (*CHECKED, *STANDALONE) if not (ROOT / entry).exists()] == []
 
 
 def test_checked_files_raise_only_latentnas_errors_on_bad_input() -> None:
