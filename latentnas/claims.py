@@ -27,8 +27,8 @@ import optuna
 from optuna.exceptions import UpdateFinishedTrialError
 from optuna.trial import FrozenTrial, TrialState
 
+from latentnas.heartbeat import GRACE_PERIOD, fail_interrupted_trials, is_interrupted
 from latentnas.records import DUPLICATE_ATTR, FAIL_ATTR, KEY_ATTR
-from latentnas.storage import GRACE_PERIOD, fail_interrupted_trials, is_interrupted
 
 #: On a trial that was not evaluated because other workers had spent the budget: why.
 NOT_EVALUATED_ATTR = "not_evaluated"

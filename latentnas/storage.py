@@ -1,4 +1,4 @@
-"""Where studies live, and how workers sharing one notice a trial whose worker died.
+"""Where studies live: opening a storage by URL, the default one, creating its schema safely.
 
 :func:`open_storage` takes an Optuna storage URL:
 
@@ -15,57 +15,39 @@ The default is a SQLite file in :func:`data_home` (``$LATENTNAS_HOME``, else the
 folder a command runs from. Workers that start together on a new database all start: the schema is created under a
 lock.
 
-A worker killed mid-trial leaves its trial RUNNING. Each running trial therefore beats (Optuna's heartbeat on RDB
-storages; a trial system attr on the others, which have none), names its worker (``host:pid``), and
-:func:`fail_interrupted_trials` fails the trials whose heartbeat stopped for ``grace_period`` seconds, or whose worker
-on this machine is gone, and queues each architecture again (Optuna's ``RetryHeartbeatStaleTrialCallback``).
+Every storage opened here gives its running trials a heartbeat (see :mod:`latentnas.heartbeat`), so that a trial
+whose worker died is noticed and its architecture evaluated again.
 """
 
 from __future__ import annotations
 
 import contextlib
-import copy
 import fcntl
 import hashlib
 import logging
 import os
-import socket
-import threading
-import time
 import warnings
-import weakref
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import optuna
-from optuna.exceptions import UpdateFinishedTrialError
-from optuna.trial import FrozenTrial, TrialState
 
 from latentnas.errors import InvalidArgumentError, StorageError
-from latentnas.records import FAIL_ATTR
+from latentnas.heartbeat import (
+    GRACE_PERIOD,
+    HEARTBEAT_INTERVAL,
+    MAX_RETRY,
+    RetryInterrupted,
+    register_heartbeat,
+)
 
 logger = logging.getLogger(__name__)
 
 #: Environment variable naming the folder of the default storage.
 HOME_ENV = "LATENTNAS_HOME"
-#: Seconds between two heartbeats of a running trial.
-HEARTBEAT_INTERVAL = 10
-#: Seconds without a heartbeat after which a running trial counts as interrupted.
-GRACE_PERIOD = 60
-#: How often an interrupted trial's architecture is queued again (a trial that kills its worker every time, e.g.
-#: by running out of host memory, must not stall the study for ever).
-MAX_RETRY = 3
-
 #: Seconds to wait for a gRPC storage proxy to answer.
 GRPC_TIMEOUT = 10.0
-
-#: Trial system attr: ``host:pid`` of the worker running it.
-WORKER_ATTR = "latentnas:worker"
-#: Trial system attr (storages without Optuna's heartbeat): the time of its last heartbeat, in seconds since the epoch.
-HEARTBEAT_ATTR = "latentnas:heartbeat"
-
 
 def data_home() -> Path:
     """The folder of the default storage: ``$LATENTNAS_HOME``, else ``$XDG_DATA_HOME/latentnas``, else
@@ -79,17 +61,6 @@ def data_home() -> Path:
 def default_storage() -> str:
     """The storage URL used when none is given: ``sqlite:///`` + ``data_home()/latentnas.db``."""
     return f"sqlite:///{(data_home() / 'latentnas.db').resolve()}"
-
-
-@dataclass(frozen=True)
-class _Heartbeat:
-    interval: int
-    grace_period: int
-    retry: Callable[[optuna.Study, FrozenTrial], None] | None
-
-
-# Heartbeat settings of the storages opened here that have no heartbeat of their own (journal, gRPC).
-_HEARTBEATS: weakref.WeakKeyDictionary[optuna.storages.BaseStorage, _Heartbeat] = weakref.WeakKeyDictionary()
 
 
 def open_storage(
@@ -115,7 +86,7 @@ def open_storage(
             f"heartbeat_interval and grace_period must be positive, got {heartbeat_interval} and {grace_period}"
         )
     url = url or default_storage()
-    retry = _Retry(max_retry)
+    retry = RetryInterrupted(max_retry)
     try:
         if url.startswith("grpc://"):
             storage: optuna.storages.BaseStorage = _open_grpc(url)
@@ -127,30 +98,12 @@ def open_storage(
         raise
     except Exception as err:  # SQLAlchemy, gRPC and the file system raise many kinds; the user needs one line.
         raise StorageError(f"cannot open storage '{url}': {_first_line(err)}") from None
-    _HEARTBEATS[storage] = _Heartbeat(heartbeat_interval, grace_period, retry)
+    register_heartbeat(storage, heartbeat_interval, grace_period, retry)
     return storage
 
 
 def _first_line(err: BaseException) -> str:
     return str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-
-
-class _Retry:
-    """Optuna's retry callback, given the failed trial without this module's system attrs: the queued copy must
-    not carry the dead worker's name or last heartbeat."""
-
-    def __init__(self, max_retry: int | None) -> None:
-        # NOTE: Optuna 4.9 renamed RetryFailedTrialCallback; the old name warns from then on.
-        cls = (getattr(optuna.storages, "RetryHeartbeatStaleTrialCallback", None)
-               or optuna.storages.RetryFailedTrialCallback)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-            self._callback: Callable[[optuna.Study, FrozenTrial], None] = cls(max_retry=max_retry)
-
-    def __call__(self, study: optuna.Study, trial: FrozenTrial) -> None:
-        trial = copy.copy(trial)
-        trial.system_attrs = {k: v for k, v in trial.system_attrs.items() if k not in (WORKER_ATTR, HEARTBEAT_ATTR)}
-        self._callback(study, trial)
 
 
 def _postgres_driver(url: str) -> str:
@@ -167,7 +120,7 @@ def _postgres_driver(url: str) -> str:
     raise StorageError(f"cannot open storage '{url}': PostgreSQL needs a driver: pip install 'latentnas[postgres]'")
 
 
-def _open_rdb(url: str, interval: int, grace: int, retry: _Retry) -> optuna.storages.RDBStorage:
+def _open_rdb(url: str, interval: int, grace: int, retry: RetryInterrupted) -> optuna.storages.RDBStorage:
     engine_kwargs: dict[str, Any] = {}
     given, url = url, _postgres_driver(url)
     if url.startswith("sqlite:///"):
@@ -253,138 +206,6 @@ def _open_grpc(url: str) -> optuna.storages.BaseStorage:
     return proxy
 
 
-# ------------------------------------------------------------------------------------------ interrupted trials
-def worker_name() -> str:
-    """``host:pid`` of this process, as :data:`WORKER_ATTR` records it."""
-    return f"{socket.gethostname()}:{os.getpid()}"
-
-
-def _heartbeat_of(storage: optuna.storages.BaseStorage) -> tuple[str, int, int] | None:
-    """``(kind, interval, grace_period)``: ``"optuna"`` for a storage with Optuna's heartbeat, ``"attr"`` for one
-    opened here without it; ``None`` when running trials do not beat."""
-    interval = getattr(storage, "get_heartbeat_interval", lambda: None)()
-    if interval is not None:
-        backend = getattr(storage, "_backend", storage)
-        grace = getattr(backend, "grace_period", None) or 2 * interval
-        return "optuna", interval, grace
-    settings = _HEARTBEATS.get(storage)
-    return ("attr", settings.interval, settings.grace_period) if settings else None
-
-
-def _retry_of(storage: optuna.storages.BaseStorage) -> Callable[[optuna.Study, FrozenTrial], None] | None:
-    for name in ("get_heartbeat_stale_trial_callback", "get_failed_trial_callback"):
-        getter = getattr(storage, name, None)
-        if getter is not None:
-            callback: Callable[[optuna.Study, FrozenTrial], None] | None = getter()
-            return callback
-    settings = _HEARTBEATS.get(storage)
-    return settings.retry if settings else None
-
-
-class TrialHeartbeat:
-    """Marks ``trial`` as alive while the ``with`` block runs: names its worker, then beats every ``interval``
-    seconds from a daemon thread (Optuna's ``record_heartbeat``, or :data:`HEARTBEAT_ATTR`)."""
-
-    def __init__(self, study: optuna.Study, trial: optuna.Trial) -> None:
-        self._storage = study._storage
-        self._trial_id = trial._trial_id
-        self._settings = _heartbeat_of(self._storage)
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-
-    def __enter__(self) -> TrialHeartbeat:
-        self._storage.set_trial_system_attr(self._trial_id, WORKER_ATTR, worker_name())
-        if self._settings is not None:
-            self._beat()
-            self._thread = threading.Thread(target=self._run, name=f"heartbeat-{self._trial_id}", daemon=True)
-            self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join()
-
-    def _beat(self) -> None:
-        assert self._settings is not None
-        if self._settings[0] == "optuna":
-            self._storage.record_heartbeat(self._trial_id)  # type: ignore[attr-defined]
-        else:
-            self._storage.set_trial_system_attr(self._trial_id, HEARTBEAT_ATTR, time.time())
-
-    def _run(self) -> None:
-        assert self._settings is not None
-        while not self._stop.wait(self._settings[1]):
-            try:
-                self._beat()
-            except UpdateFinishedTrialError:  # told meanwhile; the main thread is about to stop us
-                return
-            except Exception as err:  # a lost beat is retried at the next interval; the trial goes on
-                logger.warning("heartbeat of trial %d failed: %s", self._trial_id, _first_line(err))
-
-
-def is_interrupted(trial: FrozenTrial, storage: optuna.storages.BaseStorage, *, now: float | None = None) -> bool:
-    """Whether RUNNING ``trial`` has lost its worker: a process of this host that is gone, or (storages without
-    Optuna's heartbeat, whose staleness :func:`fail_interrupted_trials` asks Optuna for) no heartbeat for the grace
-    period."""
-    if trial.state != TrialState.RUNNING:
-        return False
-    host, _, pid = str(trial.system_attrs.get(WORKER_ATTR, "")).rpartition(":")
-    if host == socket.gethostname() and pid.isdigit() and not _process_alive(int(pid)):
-        return True
-    settings = _heartbeat_of(storage)
-    if settings is None or settings[0] == "optuna":
-        return False
-    start = trial.datetime_start.timestamp() if trial.datetime_start else time.time()
-    beat = float(trial.system_attrs.get(HEARTBEAT_ATTR, start))
-    return (now if now is not None else time.time()) - beat > settings[2]
-
-
-def _process_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # someone else's process
-        return True
-    return True
-
-
-def fail_interrupted_trials(study: optuna.Study) -> list[FrozenTrial]:
-    """Fails the RUNNING trials of ``study`` whose worker is gone (see :func:`is_interrupted`; on RDB storages
-    also Optuna's ``fail_stale_trials``) and queues each again through the storage's retry callback.
-
-    Returns:
-        The trials failed here (other workers may fail some at the same time; each is failed once).
-    """
-    storage = study._storage
-    running = {t._trial_id: t for t in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))}
-    if not running:
-        return []
-    failed: list[FrozenTrial] = []
-    retry = _retry_of(storage)
-    now = time.time()
-    for trial in running.values():
-        if not is_interrupted(trial, storage, now=now):
-            continue
-        try:
-            if not storage.set_trial_state_values(trial._trial_id, state=TrialState.FAIL):
-                continue
-        except UpdateFinishedTrialError:  # another worker failed it, or it finished meanwhile
-            continue
-        frozen = copy.deepcopy(storage.get_trial(trial._trial_id))
-        failed.append(frozen)
-        if retry is not None:
-            retry(study, frozen)
-    settings = _heartbeat_of(storage)
-    if settings is not None and settings[0] == "optuna":
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-            optuna.storages.fail_stale_trials(study)
-        done = {t._trial_id for t in failed}
-        failed += [t for t in study.get_trials(deepcopy=False, states=(TrialState.FAIL,))
-                   if t._trial_id in running and t._trial_id not in done and FAIL_ATTR not in t.user_attrs]
-    for trial in failed:
-        logger.info("trial %d was interrupted (worker %s); its architecture is queued again", trial.number,
-                    trial.system_attrs.get(WORKER_ATTR, "unknown"))
-    return failed
+def is_shared(study: optuna.Study) -> bool:
+    """Whether other processes may work on ``study`` (any storage but Optuna's in-memory one)."""
+    return not isinstance(study._storage, optuna.storages.InMemoryStorage)

@@ -18,8 +18,8 @@ import pytest
 from optuna.trial import TrialState
 
 from latentnas.cli import main
+from latentnas.heartbeat import WORKER_ATTR
 from latentnas.records import ARCH_ATTR, DUPLICATE_ATTR, KEY_ATTR
-from latentnas.storage import WORKER_ATTR
 from tests.test_workers import ROOT, evaluations, finish, start_workers
 
 

@@ -11,16 +11,8 @@ import pytest
 from optuna.trial import TrialState
 
 from latentnas.errors import InvalidArgumentError, StorageError
-from latentnas.storage import (
-    HEARTBEAT_ATTR,
-    WORKER_ATTR,
-    TrialHeartbeat,
-    data_home,
-    default_storage,
-    fail_interrupted_trials,
-    is_interrupted,
-    open_storage,
-)
+from latentnas.heartbeat import HEARTBEAT_ATTR, WORKER_ATTR, TrialHeartbeat, fail_interrupted_trials, is_interrupted
+from latentnas.storage import data_home, default_storage, open_storage
 
 
 def test_the_default_storage_is_the_same_from_any_folder(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

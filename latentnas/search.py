@@ -1,0 +1,248 @@
+"""Searching on an Optuna study: a loop that asks and tells until the study holds a budget of unique architectures.
+
+Trial params are the architecture's own choices (``space.distributions()``), so any Optuna sampler works on our
+spaces. Each trial stores its architecture string and canonical key as user attrs. An architecture that the study has
+already evaluated (same canonical key) is not evaluated again: its earlier result is told again and the trial is
+marked ``duplicate_of``; it does not count against the budget of unique architectures.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import optuna
+from optuna.exceptions import UpdateFinishedTrialError
+from optuna.trial import FrozenTrial, TrialState
+
+from latentnas.claims import NOT_EVALUATED_ATTR, Progress, claim
+from latentnas.errors import InvalidArchitectureError, InvalidArgumentError
+from latentnas.heartbeat import WORKER_ATTR, TrialHeartbeat, fail_interrupted_trials
+from latentnas.objectives import Objective
+from latentnas.records import ARCH_ATTR, DUPLICATE_ATTR, FAIL_ATTR, KEY_ATTR
+from latentnas.storage import is_shared
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["SearchResult", "run_search", "summarize", "unique_trials"]
+
+
+@dataclass
+class SearchResult:
+    """What a search found, in the units NAS papers report.
+
+    ``history`` holds one row per unique architecture, in evaluation order: its validation and test accuracy and
+    the cumulative cost (simulated seconds where the objective records them).
+    """
+
+    space: str
+    best_arch: str | None
+    best_valid: float | None
+    best_test: float | None
+    unique_evaluations: int
+    trials: int
+    duplicates: int
+    failures: int
+    history: list[dict[str, Any]] = field(default_factory=list)
+    #: Trials whose worker died mid-trial (their architectures were queued again).
+    interrupted: int = 0
+    #: Trials not evaluated because other workers had spent the budget.
+    not_evaluated: int = 0
+
+    def test_at_best_valid_curve(self) -> list[float | None]:
+        """After each unique evaluation, the test accuracy of the best-by-validation architecture so far."""
+        curve: list[float | None] = []
+        best = -math.inf
+        test: float | None = None
+        for row in self.history:
+            if row["valid"] > best:
+                best, test = row["valid"], row.get("test")
+            curve.append(test)
+        return curve
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "space": self.space,
+            "best_arch": self.best_arch,
+            "best_valid": self.best_valid,
+            "best_test": self.best_test,
+            "unique_evaluations": self.unique_evaluations,
+            "trials": self.trials,
+            "duplicates": self.duplicates,
+            "failures": self.failures,
+            "interrupted": self.interrupted,
+            "not_evaluated": self.not_evaluated,
+        }
+
+
+def unique_trials(study: optuna.Study) -> list[FrozenTrial]:
+    """Completed trials that evaluated a new architecture, in trial order."""
+    return [
+        t
+        for t in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
+        if DUPLICATE_ATTR not in t.user_attrs and KEY_ATTR in t.user_attrs
+    ]
+
+
+def summarize(study: optuna.Study) -> SearchResult:
+    """The :class:`SearchResult` of everything stored in ``study`` so far."""
+    trials = study.get_trials(deepcopy=False)
+    failed = [t for t in trials if t.state == TrialState.FAIL]
+    unique = unique_trials(study)
+    history = []
+    cost = 0.0
+    for t in unique:
+        cost += float(t.user_attrs.get("cost_seconds", 0.0))
+        history.append(
+            {"number": t.number, "arch": t.user_attrs[ARCH_ATTR], "valid": t.value, "test": t.user_attrs.get("test"),
+             "cumulative_cost": cost}
+        )
+    sign = -1.0 if study.direction == optuna.study.StudyDirection.MINIMIZE else 1.0  # best: the least error
+    best = max(unique, key=lambda t: (sign * (t.value if t.value is not None else -math.inf), -t.number)) if unique else None
+    return SearchResult(
+        space=str(study.user_attrs.get("space", "")),
+        best_arch=best.user_attrs[ARCH_ATTR] if best else None,
+        best_valid=best.value if best else None,
+        best_test=best.user_attrs.get("test") if best else None,
+        unique_evaluations=len(unique),
+        trials=len(trials),
+        duplicates=sum(1 for t in trials if DUPLICATE_ATTR in t.user_attrs),
+        failures=sum(1 for t in failed if FAIL_ATTR in t.user_attrs and NOT_EVALUATED_ATTR not in t.user_attrs),
+        history=history,
+        interrupted=sum(1 for t in failed if FAIL_ATTR not in t.user_attrs and NOT_EVALUATED_ATTR not in t.user_attrs
+                        and WORKER_ATTR in t.system_attrs),
+        not_evaluated=sum(1 for t in failed if NOT_EVALUATED_ATTR in t.user_attrs),
+    )
+
+
+def run_search(
+    study: optuna.Study,
+    objective: Objective,
+    *,
+    n_unique: int,
+    max_trials: int | None = None,
+    callback: Callable[[FrozenTrial, int], None] | None = None,
+    poll_interval: float = 0.25,
+) -> SearchResult:
+    """Asks and tells trials until the study holds ``n_unique`` unique evaluated architectures.
+
+    Resuming is running this again on the same study: the budget counts what is stored already. On a stored study
+    any number of workers may run this at once: together they evaluate exactly ``n_unique`` architectures, none
+    twice (see :mod:`latentnas.claims`); a worker whose last architectures are being evaluated by others waits for
+    them (one may fail and need replacing). Trials whose worker died are failed and their architectures evaluated
+    again (see :func:`latentnas.heartbeat.fail_interrupted_trials`).
+
+    Args:
+        study: From :func:`create_study`.
+        objective: Evaluates an architecture of ``objective.space``.
+        n_unique: Total number of unique architectures the study should hold.
+        max_trials: Stop after this many new trials regardless (default ``20 * n_unique + 100``), so that a sampler
+            that keeps proposing known architectures cannot loop forever.
+        callback: Called after every trial with the frozen trial and the number of unique evaluations so far.
+        poll_interval: Seconds between two looks at a shared study while waiting for other workers.
+    """
+    if n_unique < 1:
+        raise InvalidArgumentError(f"n_unique must be positive, got {n_unique}")
+    distributions = objective.space.distributions()
+    shared = is_shared(study)
+    # A study only this process sees needs no claims: what it evaluated is all there is.
+    seen: dict[str, FrozenTrial] | None = None if shared else {t.user_attrs[KEY_ATTR]: t for t in unique_trials(study)}
+    budget = max_trials if max_trials is not None else 20 * n_unique + 100
+    asked = 0
+    while asked < budget:
+        if seen is not None:
+            if len(seen) >= n_unique:
+                break
+        else:
+            fail_interrupted_trials(study)
+            progress = Progress.of(study)
+            if len(progress.done) >= n_unique:
+                break
+            if len(progress.done | progress.running) >= n_unique and not progress.queued:
+                time.sleep(poll_interval)  # the last architectures are being evaluated elsewhere
+                continue
+        with warnings.catch_warnings():
+            # NOTE: Optuna warns that its heartbeat is meant for study.optimize; TrialHeartbeat beats for ask and tell.
+            warnings.filterwarnings("ignore", message="Heartbeat of storage is supposed", category=UserWarning)
+            trial = study.ask(distributions)
+        asked += 1
+        if seen is not None:
+            frozen = _run_trial(study, trial, objective, seen=seen, n_unique=n_unique, poll_interval=poll_interval)
+            unique = len(seen)
+        else:
+            try:
+                with TrialHeartbeat(study, trial):
+                    frozen = _run_trial(study, trial, objective, seen=None, n_unique=n_unique,
+                                        poll_interval=poll_interval)
+            except (UpdateFinishedTrialError, ValueError):
+                # Its heartbeat stopped for longer than the grace period (a stalled worker), so another worker failed
+                # it and queued its architecture again; this result is dropped.
+                frozen = study._storage.get_trial(trial._trial_id)
+                if frozen.state != TrialState.FAIL:
+                    raise
+                logger.warning("trial %d was failed by another worker while running here", trial.number)
+            unique = len(Progress.of(study).done)
+        if callback:
+            callback(frozen, unique)
+    return summarize(study)
+
+
+def _run_trial(
+    study: optuna.Study,
+    trial: optuna.Trial,
+    objective: Objective,
+    *,
+    seen: dict[str, FrozenTrial] | None,
+    n_unique: int,
+    poll_interval: float,
+) -> FrozenTrial:
+    """Evaluates ``trial``'s architecture, or answers it from an earlier trial; ``seen is None`` on a shared study."""
+    space = objective.space
+    try:
+        arch = space.from_params(trial.params)
+    except InvalidArchitectureError as err:
+        trial.set_user_attr(FAIL_ATTR, str(err))
+        return study.tell(trial, state=TrialState.FAIL)
+    key = space.canonical_key(arch)
+    trial.set_user_attr(ARCH_ATTR, space.to_string(arch))
+    trial.set_user_attr(KEY_ATTR, key)  # last: other workers' claims wait for it
+    if seen is None:
+        decision = claim(study, trial.number, key, n_unique=n_unique, poll_interval=poll_interval)
+        earlier = decision.duplicate_of
+        if not decision.evaluate and earlier is None:
+            trial.set_user_attr(NOT_EVALUATED_ATTR, f"other workers evaluated the study's {n_unique} architectures")
+            return study.tell(trial, state=TrialState.FAIL)
+    else:
+        earlier = seen.get(key)
+    if earlier is not None:
+        for name, value in earlier.user_attrs.items():
+            if name not in (ARCH_ATTR, KEY_ATTR):
+                trial.set_user_attr(name, value)
+        trial.set_user_attr("cost_seconds", 0.0)
+        trial.set_user_attr(DUPLICATE_ATTR, earlier.number)
+        return study.tell(trial, earlier.value)
+    try:
+        if getattr(objective, "reports_intermediate", False):
+            evaluation = objective(arch, trial=trial)  # type: ignore[call-arg]
+        else:
+            evaluation = objective(arch)
+        if not math.isfinite(evaluation.valid):
+            raise ValueError(f"objective returned {evaluation.valid}")
+    except optuna.TrialPruned as err:
+        trial.set_user_attr("pruned_reason", str(err) or "pruned")
+        return study.tell(trial, state=TrialState.PRUNED)
+    except Exception as err:  # NOTE: any failure of one evaluation fails that trial only.
+        logger.warning("trial %d failed: %s", trial.number, err)
+        trial.set_user_attr(FAIL_ATTR, f"{type(err).__name__}: {err}")
+        return study.tell(trial, state=TrialState.FAIL)
+    for name, value in evaluation.user_attrs().items():
+        trial.set_user_attr(name, value)
+    frozen = study.tell(trial, evaluation.valid)
+    if seen is not None:
+        seen[key] = frozen
+    return frozen
