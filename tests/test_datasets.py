@@ -8,7 +8,8 @@ import pytest
 import torch
 from torch_geometric.data import Data, HeteroData
 
-from latentnas.datasets import DatasetError, GraphSplits, load_data, load_dataset, split_data, split_graphs
+from latentnas.data_files import load_data
+from latentnas.datasets import DatasetError, GraphSplits, load_dataset, split_data, split_graphs
 from latentnas.errors import UnknownNameError
 from latentnas.networks import Task
 

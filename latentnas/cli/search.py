@@ -111,7 +111,8 @@ def cmd_search(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def training_objective(args: argparse.Namespace) -> Any:
-    from latentnas.datasets import load_data, load_dataset
+    from latentnas.data_files import load_data
+    from latentnas.datasets import load_dataset
     from latentnas.objectives.training import TrainingObjective
     from latentnas.spaces import get_space
 
