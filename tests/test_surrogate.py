@@ -30,12 +30,8 @@ from latentnas.surrogate import LatentSurrogate, load_latent_space, log_expected
         ({"kernel": "rbf"}, "unknown kernel 'rbf'; choices: decoded, latent"),
         ({"acquisition": "ucb"}, "unknown acquisition 'ucb'; choices: logei, ts"),
         ({"explore_after": 0}, "explore_after must be a positive int or None, got 0"),
-        ({"space_pool": "yes"}, "space_pool must be True or False, got 'yes'"),
-        ({"screen": 0}, "screen must be a positive int, got 0"),
         ({"shortlist": 0}, "shortlist must be a positive int, got 0"),
         ({"max_train": 1}, "max_train must be an int >= 2, got 1"),
-        ({"fit_maxiter": 0}, "fit_maxiter must be a positive int, got 0"),
-        ({"mc_samples": 0}, "mc_samples must be a positive int, got 0"),
         ({"threads": 0}, "threads must be a positive int or None, got 0"),
     ],
 )

@@ -4,7 +4,7 @@ As arch2vec and D-VAE search: architectures are embedded by a pretrained encoder
 their features (:class:`~latentnas.surrogate.LatentSurrogate`) and validation accuracies, and the acquisition is
 maximized over candidates that are *architectures*, scored at their own encodings: (i) ``raw_samples`` random points
 of the latent box, decoded; (ii) the neighbours of the ``n_parents`` best architectures (the acquisition optimizer
-BANANAS and NASBOT use); (iii) in a finite space, with ``space_pool``, the ``screen`` best of *every* unevaluated
+BANANAS and NASBOT use); (iii) in a finite space, the :data:`SCREEN` best of *every* unevaluated
 architecture by analytic LogEI on the GP posterior (the embedded space is the decodable set, so this is the exact
 maximizer over it; arch2vec's BO does the same). Scoring decoded candidates at their own encoding, not at the point
 that produced them, keeps the GP honest about where they really lie; candidates the study knows (evaluated, failed or
@@ -32,7 +32,7 @@ from botorch.sampling import SobolQMCNormalSampler
 
 from latentnas.errors import InvalidArgumentError
 from latentnas.samplers.base import History, Observation
-from latentnas.samplers.config import SamplerConfig, check_bool, check_choice, check_int
+from latentnas.samplers.config import SamplerConfig, check_choice, check_int
 from latentnas.samplers.latent_base import LatentSampler
 from latentnas.samplers.threads import torch_threads
 from latentnas.spaces import SearchSpace
@@ -40,6 +40,15 @@ from latentnas.surrogate import KERNELS, LatentSurrogate, log_expected_improveme
 from latentnas.vae import LatentSpace
 
 ACQUISITIONS = ("logei", "ts")
+#: Unevaluated architectures of a finite space kept by the analytic LogEI screen of the whole space, beside the other
+#: candidates. NOTE: fixed parts of the algorithm, not options: their effect was never measured apart, only the
+#: default as a whole (the results tables).
+SCREEN = 128
+#: Quasi-MC samples of qLogNEI.
+MC_SAMPLES = 64
+#: L-BFGS iterations of the GP's hyperparameter fit (the marginal likelihood is flat long before scipy's default
+#: stopping rule fires; this bounds a proposal's time).
+FIT_MAXITER = 75
 
 
 @dataclass(frozen=True)
@@ -65,17 +74,11 @@ class LatentBOConfig(SamplerConfig):
         explore_after: With ``"logei"``, propose by Thompson sampling once this many architectures in a row have not
             improved on the best (``None``: never). ``10`` found the top 0.1 % in 83 % of the NB201 seeds (87 %
             without) and 20 % of the Cora seeds (the same; ``docs/results/latent-bo-acquisition``).
-        space_pool: In a finite space, screen every unevaluated architecture (encoded once per latent space) (not
-            measured).
-        screen: Architectures of the pool kept by the analytic screen, beside the other candidates (not measured).
         shortlist: Candidates (best by analytic LogEI) that qLogNEI, joint with the baseline and pending points,
             finally scores (not measured apart from ``n_initial``'s figure).
         max_train: Observations the exact GP is fitted on; beyond it, the best half plus a random rest. With 300, a
             proposal on Cora took 0.73 s at 5,000 observations against 0.72 s at 1,000 and 0.42 s at 200
             (``docs/results/overhead``).
-        fit_maxiter: L-BFGS iterations of the GP's hyperparameter fit (the marginal likelihood is flat long before
-            scipy's default stopping rule fires; this bounds a proposal's time; not measured).
-        mc_samples: Quasi-MC samples of qLogNEI (not measured).
         threads: Torch threads of a proposal, restored afterwards (``None``: the caller's setting). On a 2-core
             machine under a load average of about 5, 20 proposals on NB201 CIFAR-10 (40 observations) took 7.5 s
             with 1 thread and 70.2 s with torch's default of 2 (``scripts/proposal_threads.py``,
@@ -90,12 +93,8 @@ class LatentBOConfig(SamplerConfig):
     kernel: str = "decoded"
     acquisition: str = "logei"
     explore_after: int | None = None
-    space_pool: bool = True
-    screen: int = 128
     shortlist: int = 64
     max_train: int = 300
-    fit_maxiter: int = 75
-    mc_samples: int = 64
     threads: int | None = 1
 
     def __post_init__(self) -> None:
@@ -107,12 +106,8 @@ class LatentBOConfig(SamplerConfig):
         check_choice("kernel", self.kernel, KERNELS)
         check_choice("acquisition", self.acquisition, ACQUISITIONS)
         check_int("explore_after", self.explore_after, minimum=1, allow_none=True)
-        check_bool("space_pool", self.space_pool)
-        check_int("screen", self.screen, minimum=1)
         check_int("shortlist", self.shortlist, minimum=1)
         check_int("max_train", self.max_train, minimum=2)
-        check_int("fit_maxiter", self.fit_maxiter, minimum=1)
-        check_int("mc_samples", self.mc_samples, minimum=1)
         check_int("threads", self.threads, minimum=1, allow_none=True)
 
 
@@ -151,7 +146,7 @@ class LatentBOSampler(LatentSampler):
                          independent_sampler=independent_sampler)
 
     def build_surrogate(self) -> LatentSurrogate:
-        return LatentSurrogate(self.latent, kernel=self.config.kernel, fit_maxiter=self.config.fit_maxiter)
+        return LatentSurrogate(self.latent, kernel=self.config.kernel, fit_maxiter=FIT_MAXITER)
 
     # ------------------------------------------------------------------------------------------------ proposal
     def training_set(self, history: History, rng: random.Random) -> list[Observation]:
@@ -187,10 +182,10 @@ class LatentBOSampler(LatentSampler):
             X_baseline=train_X,
             X_pending=X_pending,
             prune_baseline=True,
-            sampler=SobolQMCNormalSampler(torch.Size([self.config.mc_samples]), seed=rng.getrandbits(31)),
+            sampler=SobolQMCNormalSampler(torch.Size([MC_SAMPLES]), seed=rng.getrandbits(31)),
         )
         candidates = self.candidates(history, rng)
-        if self.config.space_pool and self.space.is_finite:
+        if self.space.is_finite:
             exclude = {self.space.canonical_key(a) for a in candidates}
             candidates += self.screened_pool(history, model, float(train_Y.max()), exclude)
         if not candidates:
@@ -224,7 +219,7 @@ class LatentBOSampler(LatentSampler):
         if not idx:
             return []
         scores = log_expected_improvement(model, self.surrogate.pool_features()[idx], best_f)
-        top = scores.topk(min(self.config.screen, len(idx))).indices.tolist()
+        top = scores.topk(min(SCREEN, len(idx))).indices.tolist()
         return [archs[idx[i]] for i in top]
 
     def candidates(self, history: History, rng: random.Random) -> list[Any]:
