@@ -19,7 +19,7 @@ demo: setup
 	$(BIN)/latentnas search --benchmark nasbench201 --dataset cifar10 --sampler latent-bo --trials 100 --seed 0 \
 		--storage sqlite:///runs/demo.db
 	$(BIN)/python scripts/compare.py --benchmark nasbench201 --datasets cifar10 --samplers random latent-bo \
-		--seeds 3 --budget 100 --out runs/demo-compare
+		--seeds 3 --budget 100 --out runs/demo-compare --force
 
 test: setup
 	$(BIN)/python -m pytest -q
