@@ -25,7 +25,7 @@ STANDALONE: tuple[str, ...] = (
 
 #: ``(file, enclosing function, exception)`` of the bare raises allowed in :data:`CHECKED`: internal invariants only.
 ALLOWED: frozenset[tuple[str, str, str]] = frozenset({
-    ("latentnas/study.py", "_run_trial", "ValueError"),  # a non-finite value fails that trial, with its reason
+    ("latentnas/search.py", "_run_trial", "ValueError"),  # a non-finite value fails that trial, with its reason
     ("latentnas/spaces/base.py", "suggest", "TypeError"),  # a space whose own distributions are not categorical
 })
 
