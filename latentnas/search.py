@@ -54,17 +54,6 @@ class SearchResult:
     #: Trials not evaluated because other workers had spent the budget.
     not_evaluated: int = 0
 
-    def test_at_best_valid_curve(self) -> list[float | None]:
-        """After each unique evaluation, the test accuracy of the best-by-validation architecture so far."""
-        curve: list[float | None] = []
-        best = -math.inf
-        test: float | None = None
-        for row in self.history:
-            if row["valid"] > best:
-                best, test = row["valid"], row.get("test")
-            curve.append(test)
-        return curve
-
     def to_dict(self) -> dict[str, Any]:
         return {
             "space": self.space,
