@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import optuna
@@ -11,87 +10,9 @@ from latentnas.benchmarks import Evaluation
 from latentnas.errors import InvalidArgumentError, StorageError
 from latentnas.objectives import BenchmarkObjective
 from latentnas.samplers import RandomArchitectureSampler
-from latentnas.study import create_study, run_search, summarize
-
-
-class Replay(optuna.samplers.BaseSampler):
-    """Proposes a fixed list of param dicts, in order (a duplicate-prone user sampler)."""
-
-    def __init__(self, params: list[dict[str, Any]]) -> None:
-        self.params = params
-
-    def infer_relative_search_space(self, study: Any, trial: Any) -> dict[str, Any]:
-        return {}
-
-    def sample_relative(self, study: Any, trial: Any, search_space: Any) -> dict[str, Any]:
-        return {}
-
-    def sample_independent(self, study: Any, trial: Any, name: str, dist: Any) -> Any:
-        return self.params[trial.number][name]
-
-
-def test_isomorphic_duplicates_are_not_evaluated_again(nb201_objective: BenchmarkObjective) -> None:
-    space = nb201_objective.space
-    first: dict[str, Any] = {}
-    for b in space.enumerate():  # the first two encodings of one isomorphism class
-        a = first.setdefault(space.canonical_key(b), b)
-        if a != b:
-            break
-    c = space.sample(0)
-    assert space.canonical_key(a) == space.canonical_key(b) != space.canonical_key(c)
-    calls: list[str] = []
-
-    def objective(arch: Any) -> Evaluation:
-        calls.append(space.to_string(arch))
-        return nb201_objective(arch)
-
-    objective.space = space  # type: ignore[attr-defined]
-    sampler = Replay([space.to_params(x) for x in (a, b, a, c)])
-    study = create_study(space, sampler)
-    result = run_search(study, objective, n_unique=2)  # type: ignore[arg-type]
-    assert calls == [space.to_string(a), space.to_string(c)]
-    assert (result.unique_evaluations, result.trials, result.duplicates) == (2, 4, 2)
-    assert study.trials[1].user_attrs["duplicate_of"] == 0
-    assert study.trials[1].value == study.trials[0].value == nb201_objective(a).valid
-
-
-def test_a_failing_evaluation_fails_its_trial_and_the_search_goes_on(nb201_objective: BenchmarkObjective) -> None:
-    space = nb201_objective.space
-    count = [0]
-
-    def objective(arch: Any) -> Evaluation:
-        count[0] += 1
-        if count[0] == 2:
-            raise RuntimeError("CUDA out of memory")
-        if count[0] == 3:
-            return Evaluation(valid=math.nan)
-        return nb201_objective(arch)
-
-    objective.space = space  # type: ignore[attr-defined]
-    study = create_study(space, RandomArchitectureSampler(space, seed=0))
-    result = run_search(study, objective, n_unique=4)  # type: ignore[arg-type]
-    states = [t.state for t in study.trials]
-    assert states == [TrialState.COMPLETE, TrialState.FAIL, TrialState.FAIL] + [TrialState.COMPLETE] * 3
-    assert study.trials[1].user_attrs["fail_reason"] == "RuntimeError: CUDA out of memory"
-    assert study.trials[2].user_attrs["fail_reason"] == "ValueError: objective returned nan"
-    assert (result.unique_evaluations, result.failures) == (4, 2)
-
-
-def test_trials_store_test_accuracy_and_cost(nb201_objective: BenchmarkObjective) -> None:
-    space = nb201_objective.space
-    study = create_study(space, RandomArchitectureSampler(space, seed=0))
-    result = run_search(study, nb201_objective, n_unique=5)
-    for t in study.trials:
-        row = nb201_objective(space.from_string(t.user_attrs["arch"]))
-        assert t.value == row.valid
-        assert t.user_attrs["test"] == row.test
-        assert t.user_attrs["cost_seconds"] == row.cost_seconds
-    assert result.history[-1]["cumulative_cost"] == pytest.approx(sum(t.user_attrs["cost_seconds"] for t in study.trials))
-    best = max(study.trials, key=lambda t: t.value)
-    assert (result.best_arch, result.best_valid, result.best_test) == (best.user_attrs["arch"], best.value,
-                                                                       best.user_attrs["test"])
-    curve = result.test_at_best_valid_curve()
-    assert len(curve) == 5 and curve[-1] == result.best_test
+from latentnas.search import run_search, summarize
+from latentnas.study import create_study
+from tests.test_search import Replay
 
 
 def test_study_of_another_space_is_refused(tmp_path: Any, nb201_objective: BenchmarkObjective) -> None:

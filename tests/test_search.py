@@ -1,0 +1,121 @@
+"""The search loop: duplicates told again, failures recorded, what a trial stores and what a search reports."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import optuna
+import pytest
+from optuna.trial import TrialState
+
+from latentnas.benchmarks import Evaluation
+from latentnas.objectives import BenchmarkObjective
+from latentnas.samplers import RandomArchitectureSampler
+from latentnas.search import run_search, summarize, unique_trials
+from latentnas.study import create_study
+
+
+class Replay(optuna.samplers.BaseSampler):
+    """Proposes a fixed list of param dicts, in order (a duplicate-prone user sampler)."""
+
+    def __init__(self, params: list[dict[str, Any]]) -> None:
+        self.params = params
+
+    def infer_relative_search_space(self, study: Any, trial: Any) -> dict[str, Any]:
+        return {}
+
+    def sample_relative(self, study: Any, trial: Any, search_space: Any) -> dict[str, Any]:
+        return {}
+
+    def sample_independent(self, study: Any, trial: Any, name: str, dist: Any) -> Any:
+        return self.params[trial.number][name]
+
+
+
+def test_isomorphic_duplicates_are_not_evaluated_again(nb201_objective: BenchmarkObjective) -> None:
+    space = nb201_objective.space
+    first: dict[str, Any] = {}
+    for b in space.enumerate():  # the first two encodings of one isomorphism class
+        a = first.setdefault(space.canonical_key(b), b)
+        if a != b:
+            break
+    c = space.sample(0)
+    assert space.canonical_key(a) == space.canonical_key(b) != space.canonical_key(c)
+    calls: list[str] = []
+
+    def objective(arch: Any) -> Evaluation:
+        calls.append(space.to_string(arch))
+        return nb201_objective(arch)
+
+    objective.space = space  # type: ignore[attr-defined]
+    sampler = Replay([space.to_params(x) for x in (a, b, a, c)])
+    study = create_study(space, sampler)
+    result = run_search(study, objective, n_unique=2)  # type: ignore[arg-type]
+    assert calls == [space.to_string(a), space.to_string(c)]
+    assert (result.unique_evaluations, result.trials, result.duplicates) == (2, 4, 2)
+    assert study.trials[1].user_attrs["duplicate_of"] == 0
+    assert study.trials[1].value == study.trials[0].value == nb201_objective(a).valid
+
+
+def test_a_failing_evaluation_fails_its_trial_and_the_search_goes_on(nb201_objective: BenchmarkObjective) -> None:
+    space = nb201_objective.space
+    count = [0]
+
+    def objective(arch: Any) -> Evaluation:
+        count[0] += 1
+        if count[0] == 2:
+            raise RuntimeError("CUDA out of memory")
+        if count[0] == 3:
+            return Evaluation(valid=math.nan)
+        return nb201_objective(arch)
+
+    objective.space = space  # type: ignore[attr-defined]
+    study = create_study(space, RandomArchitectureSampler(space, seed=0))
+    result = run_search(study, objective, n_unique=4)  # type: ignore[arg-type]
+    states = [t.state for t in study.trials]
+    assert states == [TrialState.COMPLETE, TrialState.FAIL, TrialState.FAIL] + [TrialState.COMPLETE] * 3
+    assert study.trials[1].user_attrs["fail_reason"] == "RuntimeError: CUDA out of memory"
+    assert study.trials[2].user_attrs["fail_reason"] == "ValueError: objective returned nan"
+    assert (result.unique_evaluations, result.failures) == (4, 2)
+
+
+def test_trials_store_test_accuracy_and_cost(nb201_objective: BenchmarkObjective) -> None:
+    space = nb201_objective.space
+    study = create_study(space, RandomArchitectureSampler(space, seed=0))
+    result = run_search(study, nb201_objective, n_unique=5)
+    for t in study.trials:
+        row = nb201_objective(space.from_string(t.user_attrs["arch"]))
+        assert t.value == row.valid
+        assert t.user_attrs["test"] == row.test
+        assert t.user_attrs["cost_seconds"] == row.cost_seconds
+    assert result.history[-1]["cumulative_cost"] == pytest.approx(sum(t.user_attrs["cost_seconds"] for t in study.trials))
+    best = max(study.trials, key=lambda t: t.value)
+    assert (result.best_arch, result.best_valid, result.best_test) == (best.user_attrs["arch"], best.value,
+                                                                       best.user_attrs["test"])
+    assert len(result.history) == 5
+
+
+def test_summarize_reads_a_stored_study_best_by_the_direction() -> None:
+    from optuna.trial import create_trial
+
+    def trial(value: float | None, attrs: dict[str, Any], state: TrialState = TrialState.COMPLETE) -> Any:
+        return create_trial(state=state, value=value, user_attrs=attrs)
+
+    study = optuna.create_study(direction="minimize")
+    study.set_user_attr("space", "nasbench201")
+    study.add_trials([
+        trial(3.0, {"arch": "a", "arch_key": "ka", "test": 2.5, "cost_seconds": 10.0}),
+        trial(1.0, {"arch": "b", "arch_key": "kb", "test": 0.5, "cost_seconds": 5.0}),
+        trial(1.0, {"arch": "b2", "arch_key": "kb", "duplicate_of": 1}),  # told again: not unique
+        trial(0.5, {"arch": "c"}),  # no canonical key: not an architecture of the search
+        trial(1.0, {"arch": "d", "arch_key": "kd", "test": 0.9}),  # ties the best: the earlier trial stays best
+        trial(None, {"fail_reason": "RuntimeError: boom"}, TrialState.FAIL),
+    ])
+    assert [t.number for t in unique_trials(study)] == [0, 1, 4]
+    result = summarize(study)
+    assert (result.space, result.best_arch, result.best_valid, result.best_test) == ("nasbench201", "b", 1.0, 0.5)
+    assert (result.unique_evaluations, result.trials, result.duplicates, result.failures) == (3, 6, 1, 1)
+    assert (result.interrupted, result.not_evaluated) == (0, 0)
+    assert [row["cumulative_cost"] for row in result.history] == [10.0, 15.0, 15.0]
+    assert result.to_dict()["best_arch"] == "b"
