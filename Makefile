@@ -35,7 +35,7 @@ lint: setup
 test-workers: setup
 	@dir=$$(mktemp -d) && chmod 755 $$dir && url=$$(.ci/postgres.sh start $$dir/pg) && \
 	LATENTNAS_TEST_POSTGRES=$$url $(BIN)/python -m pytest -q tests/test_workers.py tests/test_crash.py \
-		tests/test_claims.py tests/test_storage.py; status=$$?; .ci/postgres.sh stop $$dir/pg; rm -rf $$dir; exit $$status
+		tests/test_claims.py tests/test_storage.py tests/test_heartbeat.py; status=$$?; .ci/postgres.sh stop $$dir/pg; rm -rf $$dir; exit $$status
 
 # The wheel, installed into a fresh venv outside the checkout, runs a search and reads its shipped encoder.
 wheel-check:
