@@ -8,6 +8,7 @@ from functools import cache
 import pytest
 import torch
 
+from latentnas.samplers import History, Observation
 from latentnas.spaces.nasbench201 import NasBench201Space
 from latentnas.vae import LatentSpace, TrainConfig, build_vae
 
@@ -26,3 +27,14 @@ def tiny_latent_space() -> LatentSpace:
 @pytest.fixture
 def tiny_latent() -> LatentSpace:
     return tiny_latent_space()
+
+
+def history_of(space: NasBench201Space, values: list[float]) -> History:
+    """A history of the first ``len(values)`` seeded samples of ``space``, with those values, in that order."""
+    history = History()
+    for i, v in enumerate(values):
+        arch = space.sample(i)
+        key = space.canonical_key(arch)
+        history.observations.append(Observation(i, arch, key, v))
+        history.known.add(key)
+    return history

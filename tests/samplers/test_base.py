@@ -7,12 +7,11 @@ import inspect
 
 import optuna
 import pytest
-import torch
 from optuna.distributions import CategoricalDistribution, FloatDistribution
 from optuna.trial import FixedTrial, TrialState, create_trial
 
 from latentnas.errors import InvalidArgumentError, StorageError
-from latentnas.samplers import SAMPLERS, History, RandomArchitectureSampler, torch_threads
+from latentnas.samplers import SAMPLERS, History, RandomArchitectureSampler
 from latentnas.samplers.base import check_study_sampler, first_difference
 from latentnas.spaces.nasbench201 import NasBench201Space
 from latentnas.testing.samplers import SamplerContract
@@ -108,28 +107,19 @@ def test_suggest_names_the_params_as_the_space_does() -> None:
     assert archs == [SPACE.from_params(t.params) for t in study.trials]
 
 
-def test_torch_threads_restores_the_callers_count() -> None:
-    before = torch.get_num_threads()
-    torch.set_num_threads(2)
-    try:
-        with torch_threads(1):
-            inside = torch.get_num_threads()
-        with torch_threads(None):
-            untouched = torch.get_num_threads()
-        with pytest.raises(RuntimeError), torch_threads(1):
-            raise RuntimeError("restored on errors too")
-        after = torch.get_num_threads()
-    finally:
-        torch.set_num_threads(before)
-    assert (inside, untouched, after) == (1, 2, 2)
-
-
 def test_every_registered_sampler_runs_a_contract() -> None:
-    from tests.samplers import test_baselines, test_latent_bo, test_latent_tpe
+    from tests.samplers import (
+        test_evolution,
+        test_latent_bo,
+        test_latent_tpe,
+        test_local_search,
+        test_random_search,
+        test_tpe,
+    )
 
     covered = {
         cls().make(SPACE, 0).describe()["sampler"]
-        for module in (test_baselines, test_latent_bo, test_latent_tpe)
+        for module in (test_random_search, test_evolution, test_local_search, test_tpe, test_latent_bo, test_latent_tpe)
         for _, cls in inspect.getmembers(module, inspect.isclass)
         if issubclass(cls, SamplerContract) and cls.__name__.startswith("Test")
     }
