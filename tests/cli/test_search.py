@@ -1,0 +1,164 @@
+"""``latentnas search``, ``studies`` and a search on your own graphs (``--data PATH``)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import optuna
+import pytest
+
+from latentnas.cli import main
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def search(tmp_path: Path, *extra: str) -> list[str]:
+    return ["search", "--benchmark", "nasbench201", "--dataset", "cifar10", "--trials", "6", "--seed", "1",
+            "--storage", f"sqlite:///{tmp_path}/runs.db", "--json", *extra]
+
+
+def test_search_json_and_resume(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    code, out, err = run(capsys, *search(tmp_path, "--sampler", "evolution"))
+    assert code == 0, err
+    first = json.loads(out)
+    for key in ("best_arch", "best_valid", "best_test", "unique_evaluations", "seed", "sampler"):
+        assert key in first
+    assert (first["unique_evaluations"], first["seed"], first["sampler"]) == (6, 1, "evolution")
+    assert first["best_arch"].startswith("|") and first["best_valid"] <= first["optimum_valid"]
+    # Same study name: resumed, nothing re-evaluated.
+    code, out, _ = run(capsys, *search(tmp_path, "--sampler", "evolution"))
+    assert json.loads(out)["trials"] == first["trials"]
+    # A larger budget continues the same study.
+    code, out, _ = run(capsys, *search(tmp_path, "--sampler", "evolution", "--trials", "9"))
+    assert json.loads(out)["unique_evaluations"] == 9
+
+
+def test_search_is_reproducible(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    _, a, _ = run(capsys, *search(tmp_path, "--sampler", "tpe", "--study", "a"))
+    _, b, _ = run(capsys, *search(tmp_path, "--sampler", "tpe", "--study", "b"))
+    strip = lambda s: {k: v for k, v in json.loads(s).items() if k != "study"}
+    assert strip(a) == strip(b)
+
+
+def test_search_prints_a_table(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    argv = [a for a in search(tmp_path) if a != "--json"] + ["--quiet"]
+    code, out, _ = run(capsys, *argv)
+    assert code == 0
+    assert "best_arch" in out and "unique_evaluations" in out and "random on nasbench201/cifar10, seed 1" in out
+
+
+def test_search_takes_its_regret_from_the_benchmark(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    from latentnas.benchmarks import get_benchmark
+
+    code, out, _ = run(capsys, *search(tmp_path))
+    result = json.loads(out)
+    best = get_benchmark("nasbench201").stats("cifar10").best
+    assert code == 0 and (result["optimum_valid"], result["optimum_test"]) == (best.valid, best.test)
+    assert result["regret_test"] == best.test - result["best_test"]
+
+
+def test_the_progress_bar_stays_after_the_search(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    code, _, err = run(capsys, *[a for a in search(tmp_path) if a != "--json"])
+    assert code == 0
+    assert err.endswith("\n") and "unique architectures: 100%" in err and "6/6" in err
+
+
+def test_studies_lists_each_study_of_a_storage(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    _, first, _ = run(capsys, *search(tmp_path, "--sampler", "evolution"))
+    _, second, _ = run(capsys, *search(tmp_path, "--trials", "4"))
+    url = f"sqlite:///{tmp_path}/runs.db"
+    code, out, _ = run(capsys, "studies", "--storage", url, "--json")
+    assert code == 0
+    listed = json.loads(out)
+    assert listed["storage"] == url
+    rows = {row["study"]: row for row in listed["studies"]}
+    for result, sampler in ((json.loads(first), "evolution"), (json.loads(second), "random")):
+        assert rows[result["study"]] == {
+            "study": result["study"], "space": "nasbench201", "sampler": sampler,
+            "unique_evaluations": result["unique_evaluations"], "trials": result["trials"],
+            "best_arch": result["best_arch"], "best_valid": result["best_valid"], "best_test": result["best_test"],
+        }
+    code, table, _ = run(capsys, "studies", "--storage", url)
+    assert code == 0 and table.startswith(f"storage: {url}\n") and json.loads(second)["best_arch"] in table
+
+
+def test_search_trains_on_digits(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["search", "--objective", "train", "--space", "nasbench101", "--dataset", "digits", "--epochs", "1",
+                 "--trials", "2", "--storage", f"sqlite:///{tmp_path / 's.db'}", "--json"])
+    assert code == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["unique_evaluations"] == 2 and result["objective"] == "train" and 0 < result["best_valid"] <= 100
+
+
+# ----------------------------------------------------------------------------------------- your own data (--data)
+def search_data(capsys: pytest.CaptureFixture[str], tmp_path: Path, data: Path, *extra: str) -> tuple[int, str, str]:
+    code = main(["search", "--objective", "train", "--space", "nasbench-graph", "--data", str(data), "--epochs", "2",
+                 "--trials", "2", "--storage", f"sqlite:///{tmp_path}/runs.db", "--threads", "1", *extra])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_search_on_a_saved_data_with_masks(capsys: pytest.CaptureFixture[str], tmp_path: Path,
+                                           saved: dict[str, Path]) -> None:
+    code, out, _ = search_data(capsys, tmp_path, saved["cora"], "--json")
+    result = json.loads(out)
+    assert code == 0 and result["unique_evaluations"] == 2 and result["dataset"] == "cora"
+    assert result["task"] == {"kind": "node", "in_channels": 1433, "num_classes": 7}
+    assert (result["metric"], result["direction"]) == ("accuracy", "maximize")
+    assert result["split"] == {"unit": "nodes", "random": False, "seed": None, "train": 140, "valid": 20, "test": 40}
+
+
+def test_search_says_it_split_data_without_masks(capsys: pytest.CaptureFixture[str], tmp_path: Path,
+                                                 saved: dict[str, Path]) -> None:
+    code, out, _ = search_data(capsys, tmp_path, saved["bare"], "--json", "--seed", "3")
+    result = json.loads(out)
+    # The split is part of the data: seed 0 whatever the search's --seed, so that searches compare on one split.
+    assert code == 0 and result["split"] == {"unit": "nodes", "random": True, "seed": 0, "train": 120, "valid": 40,
+                                             "test": 40}
+    code, out, _ = search_data(capsys, tmp_path, saved["bare"], "--seed", "3", "--quiet")  # resumes: nothing to train
+    line = "split               random split of the nodes (the data has none), seed 0: 120/40/40 (train/valid/test)"
+    assert code == 0 and line in out.splitlines()
+
+
+def test_a_regression_search_minimizes_the_error(capsys: pytest.CaptureFixture[str], tmp_path: Path,
+                                                 saved: dict[str, Path]) -> None:
+    code, out, _ = search_data(capsys, tmp_path, saved["reg"], "--json")
+    result = json.loads(out)
+    assert code == 0 and result["task"] == {"kind": "node", "in_channels": 4, "target": "regression", "num_targets": 1}
+    assert (result["metric"], result["direction"]) == ("mae", "minimize")
+    study = optuna.load_study(study_name=result["study"], storage=result["storage"])
+    values = [t.value for t in study.trials if t.state == optuna.trial.TrialState.COMPLETE]
+    assert study.direction == optuna.study.StudyDirection.MINIMIZE
+    assert len(values) == 2 and result["best_valid"] == min(values) != max(values)
+    code, out, _ = search_data(capsys, tmp_path, saved["reg"], "--quiet")  # resumes the study: nothing to train
+    assert code == 0 and "metric              mae (minimized)" in out
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (["search", "--data", "x.pt"], "--data applies only with --objective train"),
+    (["search", "--objective", "train", "--space", "nasbench-graph", "--data", "nowhere.pt"],
+     "data path nowhere.pt does not exist"),
+    (["search", "--objective", "train", "--space", "nasbench-graph", "--data", "x.pt", "--data-root", "d"],
+     "--data-root applies only with --dataset"),
+    (["export", "--space", "nasbench-graph", "--arch", "[0,1,2,3] [fc,fc,gcn,fc]", "--data", "x.pt", "--dataset",
+      "Cora", "--out", "o"], "--dataset and --data both give the data"),
+])
+def test_bad_data_options_are_one_line_and_exit_2(capsys: pytest.CaptureFixture[str], tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch, argv: list[str],
+                                                  message: str) -> None:
+    monkeypatch.chdir(tmp_path)
+    code = main([*argv, "--storage", f"sqlite:///{tmp_path}/runs.db"] if argv[0] == "search" else argv)
+    _, err = capsys.readouterr()
+    assert code == 2 and message in err and err.count("\n") == 1
+
+
+def test_a_study_keeps_its_direction(capsys: pytest.CaptureFixture[str], tmp_path: Path,
+                                     saved: dict[str, Path]) -> None:
+    assert search_data(capsys, tmp_path, saved["reg"], "--study", "mine", "--quiet")[0] == 0
+    code, _, err = search_data(capsys, tmp_path, saved["cora"], "--study", "mine", "--quiet")
+    assert code == 2 and "study 'mine' is to minimize, not to maximize" in err
