@@ -209,7 +209,8 @@ def cmd_compare(args: argparse.Namespace) -> dict[str, Any]:
 
             torch.set_num_threads(1)
         bar = progress(len(config.jobs()), disable=args.json or args.quiet, unit="run", desc="runs")
-        records = evaluation.run_comparison(config, workers=args.workers, callback=bar.update if bar is not None else None)
+        records = evaluation.run_comparison(
+            config, workers=args.workers, callback=(lambda record: bar.update(1)) if bar is not None else None)
         if bar is not None:
             bar.close()
     command = "\n".join([*args.command_line, shlex.join(argv)])

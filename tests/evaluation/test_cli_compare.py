@@ -78,3 +78,12 @@ def test_a_record_is_not_replaced_without_force(capsys: pytest.CaptureFixture[st
     assert main(argv) == 2
     assert f"--out {tmp_path} holds a record already; pass --force to replace it" in capsys.readouterr().err
     assert main([*argv, "--force"]) == 0
+
+
+def test_compare_with_its_progress_bar_counts_runs(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    # As `make demo` runs it: no --quiet, no --json, so the bar is fed one tick per finished run.
+    argv = [a for a in TINY if a != "--quiet"]
+    assert main([*argv, "--out", str(tmp_path / "rec"), "--no-plot"]) == 0
+    captured = capsys.readouterr()
+    assert "4/4" in captured.err.splitlines()[-1]
+    assert "| cifar10 | random |" in captured.out
