@@ -21,6 +21,7 @@ from latentnas.claims import Progress
 from latentnas.errors import InvalidArgumentError, StorageError, UnknownNameError
 from latentnas.heartbeat import fail_interrupted_trials
 from latentnas.objectives import Objective
+from latentnas.records import json_normalized
 from latentnas.search import SearchResult, run_search, summarize, unique_trials
 from latentnas.spaces import SearchSpace
 from latentnas.storage import default_storage, is_shared, open_storage
@@ -81,9 +82,10 @@ def create_study(
                            "start a new study with --study NEW_NAME")
     describe = getattr(sampler, "describe", None)
     given: dict[str, Any] = {SPACE_ATTR: space.name,
-                             SAMPLER_ATTR: _jsonable(describe() if callable(describe) else type(sampler).__name__)}
+                             SAMPLER_ATTR: json_normalized(describe() if callable(describe) else type(sampler).__name__,
+                                                             what="the sampler's description")}
     if identity is not None:
-        given[IDENTITY_ATTR] = _jsonable(dict(identity))
+        given[IDENTITY_ATTR] = json_normalized(dict(identity), what="a study's identity")
     stored = study.user_attrs
     fresh = not study.get_trials(deepcopy=False)
     for attr, value in given.items():
@@ -96,14 +98,6 @@ def create_study(
             raise StorageError(f"study '{study.study_name}' was created with {diff}; resume it with the same settings "
                                "or start a new study with --study NEW_NAME")
     return study
-
-
-def _jsonable(value: Any) -> Any:
-    """``value`` as stored (JSON: tuples become lists), so that a resume compares like with like."""
-    try:
-        return json.loads(json.dumps(value, sort_keys=True))
-    except (TypeError, ValueError) as err:
-        raise InvalidArgumentError(f"a study's identity and sampler description must be JSON-able: {err}") from None
 
 
 def _difference(name: str, stored: Any, given: Any) -> str | None:

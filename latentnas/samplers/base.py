@@ -28,8 +28,7 @@ from optuna.study import StudyDirection
 from optuna.trial import FrozenTrial, TrialState
 
 from latentnas.errors import InvalidArchitectureError, InvalidArgumentError, StorageError
-from latentnas.records import DUPLICATE_ATTR, KEY_ATTR
-from latentnas.samplers.config import json_normalized
+from latentnas.records import DUPLICATE_ATTR, KEY_ATTR, json_normalized
 from latentnas.spaces import SearchSpace
 
 #: The study user attr holding :meth:`ArchitectureSampler.describe` of the sampler that samples it.

@@ -7,7 +7,6 @@ A sampler config is a frozen dataclass validated in ``__post_init__`` (see
 from __future__ import annotations
 
 import dataclasses
-import json
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar, TypeVar
 
@@ -71,11 +70,3 @@ def check_bool(name: str, value: Any) -> None:
 def check_choice(name: str, value: Any, choices: Sequence[str]) -> None:
     if value not in choices:
         raise InvalidArgumentError(f"unknown {name} {value!r}; choices: {', '.join(choices)}")
-
-
-def json_normalized(value: Any, *, what: str) -> Any:
-    """``value`` as JSON reads it back (tuples become lists); refuses what JSON cannot hold, naming ``what``."""
-    try:
-        return json.loads(json.dumps(value, sort_keys=True, allow_nan=False))
-    except (TypeError, ValueError) as err:
-        raise InvalidArgumentError(f"{what} must be JSON-serializable to be stored on a study, got {value!r}") from err

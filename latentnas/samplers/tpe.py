@@ -9,8 +9,8 @@ import optuna
 from optuna.trial import FrozenTrial
 
 from latentnas.errors import StorageError
+from latentnas.records import json_normalized
 from latentnas.samplers.base import check_study_sampler, fail_and_raise
-from latentnas.samplers.config import json_normalized
 from latentnas.spaces import SearchSpace
 
 

@@ -9,7 +9,8 @@ from typing import ClassVar
 import pytest
 
 from latentnas.errors import InvalidArgumentError
-from latentnas.samplers.config import SamplerConfig, check_bool, check_choice, check_int, json_normalized
+from latentnas.records import json_normalized
+from latentnas.samplers.config import SamplerConfig, check_bool, check_choice, check_int
 
 
 @dataclasses.dataclass(frozen=True)
