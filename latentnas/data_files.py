@@ -13,6 +13,7 @@ from torch import Tensor
 from torch_geometric.data import Data, HeteroData, InMemoryDataset
 
 from latentnas.datasets import DatasetError, GraphSplits
+from latentnas.errors import first_line
 from latentnas.networks.task import Task
 
 
@@ -86,8 +87,7 @@ def _read(path: Path) -> Any:
         raise DatasetError(f"{path} holds objects other than PyG data and tensors ({found.group(1)}); it is read "
                            f"with torch.load(weights_only=True), so save Data objects or lists of them") from None
     except Exception as err:  # zip, EOF and format errors of many kinds: the user needs one line
-        reason = str(err).splitlines()[0] if str(err) else type(err).__name__
-        raise DatasetError(f"cannot read {path} with torch.load: {reason}") from None
+        raise DatasetError(f"cannot read {path} with torch.load: {first_line(err)}") from None
 
 
 class _Processed(InMemoryDataset):

@@ -7,6 +7,12 @@ exits with status 2.
 from __future__ import annotations
 
 
+def first_line(err: BaseException) -> str:
+    """The first line of an error's message, or its type's name when it has none (for one-line messages)."""
+    text = str(err).strip()
+    return text.splitlines()[0] if text else type(err).__name__
+
+
 class LatentNASError(Exception):
     """Base class of every error latentnas raises on bad input or bad state."""
 

@@ -23,6 +23,7 @@ import optuna
 from optuna.exceptions import UpdateFinishedTrialError
 from optuna.trial import FrozenTrial, TrialState
 
+from latentnas.errors import first_line
 from latentnas.records import FAIL_ATTR
 
 logger = logging.getLogger(__name__)
@@ -147,8 +148,7 @@ class TrialHeartbeat:
             except UpdateFinishedTrialError:  # told meanwhile; the main thread is about to stop us
                 return
             except Exception as err:  # a lost beat is retried at the next interval; the trial goes on
-                reason = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-                logger.warning("heartbeat of trial %d failed: %s", self._trial_id, reason)
+                logger.warning("heartbeat of trial %d failed: %s", self._trial_id, first_line(err))
 
 
 def is_interrupted(trial: FrozenTrial, storage: optuna.storages.BaseStorage, *, now: float | None = None) -> bool:

@@ -33,7 +33,7 @@ from typing import Any
 
 import optuna
 
-from latentnas.errors import InvalidArgumentError, StorageError
+from latentnas.errors import InvalidArgumentError, StorageError, first_line
 from latentnas.heartbeat import (
     GRACE_PERIOD,
     HEARTBEAT_INTERVAL,
@@ -97,13 +97,9 @@ def open_storage(
     except StorageError:
         raise
     except Exception as err:  # SQLAlchemy, gRPC and the file system raise many kinds; the user needs one line.
-        raise StorageError(f"cannot open storage '{url}': {_first_line(err)}") from None
+        raise StorageError(f"cannot open storage '{url}': {first_line(err)}") from None
     register_heartbeat(storage, heartbeat_interval, grace_period, retry)
     return storage
-
-
-def _first_line(err: BaseException) -> str:
-    return str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
 
 
 def _postgres_driver(url: str) -> str:
@@ -145,7 +141,7 @@ def _open_rdb(url: str, interval: int, grace: int, retry: RetryInterrupted) -> o
     except StorageError:
         raise
     except Exception as err:
-        raise StorageError(f"cannot open storage '{given}': {_first_line(err)}") from None
+        raise StorageError(f"cannot open storage '{given}': {first_line(err)}") from None
 
 
 @contextlib.contextmanager

@@ -92,3 +92,10 @@ class A:
 def test_argument_errors_are_also_value_errors(cls: type[LatentNASError]) -> None:
     # Callers that catch ValueError keep working.
     assert issubclass(cls, LatentNASError) and issubclass(cls, ValueError)
+
+
+def test_first_line_keeps_one_line_or_names_the_type() -> None:
+    from latentnas.errors import first_line
+
+    assert first_line(OSError("  disk full\nmore detail")) == "disk full"
+    assert first_line(KeyError()) == "KeyError"

@@ -20,7 +20,7 @@ from typing import Any
 
 import torch
 
-from latentnas.errors import CheckpointError, LatentNASError
+from latentnas.errors import CheckpointError, LatentNASError, first_line
 from latentnas.spaces.base import SearchSpace
 from latentnas.vae.model import GraphVAE, VAEConfig, build_vae
 
@@ -85,8 +85,7 @@ def _sha256(path: Path) -> str:
 
 def _reason(err: BaseException) -> str:
     # The first sentence of an error's first line (torch's messages run on with advice).
-    text = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-    return text.split(". ")[0].rstrip(".")
+    return first_line(err).split(". ")[0].rstrip(".")
 
 
 def _jsonable(value: Any) -> Any:
