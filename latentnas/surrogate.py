@@ -30,7 +30,7 @@ from gpytorch.kernels import MaternKernel, ScaleKernel
 from gpytorch.mlls import ExactMarginalLogLikelihood
 from torch import Tensor
 
-from latentnas.errors import InvalidArgumentError
+from latentnas.errors import InvalidArgumentError, LatentNASError
 from latentnas.spaces import GraphSpec, SearchSpace
 from latentnas.vae import LatentSpace, load_checkpoint
 from latentnas.vae.checkpoint import default_checkpoint
@@ -61,6 +61,8 @@ _LATENTS: dict[tuple[str, GraphSpec, str, int], LatentSpace] = {}
 
 #: Every canonical architecture of a finite space with its encoding, per latent space (computed once).
 _POOLS: weakref.WeakKeyDictionary[LatentSpace, tuple[list[Any], list[str], Tensor]] = weakref.WeakKeyDictionary()
+#: The GP features of every architecture of a finite space, per latent space and kernel (computed once).
+_POOL_FEATURES: weakref.WeakKeyDictionary[LatentSpace, dict[str, Tensor]] = weakref.WeakKeyDictionary()
 
 
 def encoded_space(latent: LatentSpace) -> tuple[list[Any], list[str], Tensor]:
@@ -203,9 +205,14 @@ class LatentSurrogate:
     def pool_features(self) -> Tensor:
         """The features of every architecture of a finite space: a ``N x D`` tensor, rows as in :meth:`pool`."""
         if self._pool_features is None:
-            pool_z = self.pool()[2]
-            with torch.no_grad():
-                self._pool_features = torch.cat([self.features(self.to_unit(c)) for c in pool_z.split(4096)])
+            # NOTE: a pure function of the latent space and the kernel, shared by every surrogate of the process
+            # (samplers of many seeds): on NAS-Bench-Graph it takes about 6 s.
+            cache = _POOL_FEATURES.setdefault(self.latent, {})
+            if self.kernel not in cache:
+                pool_z = self.pool()[2]
+                with torch.no_grad():
+                    cache[self.kernel] = torch.cat([self.features(self.to_unit(c)) for c in pool_z.split(4096)])
+            self._pool_features = cache[self.kernel]
         return self._pool_features
 
     # ------------------------------------------------------------------------------------------------ the GP
@@ -240,6 +247,39 @@ class LatentSurrogate:
         with torch.no_grad():
             posterior = model.posterior(X)
         return posterior.mean.reshape(-1), posterior.variance.reshape(-1).clamp_min(0).sqrt()
+
+    @staticmethod
+    def marginals(model: SingleTaskGP, X: Tensor) -> tuple[Tensor, Tensor]:
+        """Posterior mean and standard deviation at each row of ``X`` taken alone, exact, for many rows at once.
+
+        :meth:`predict` builds the joint covariance of ``X`` (quadratic in its rows); this solves against the
+        training covariance's Cholesky factor once and reads each row's variance alone: on 26,206 rows, about 10x
+        faster than gpytorch's posterior in 256-row chunks.
+
+        Args:
+            model: A ``SingleTaskGP`` from :meth:`fit` (Standardize outcome transform, no input transform).
+            X: A ``n x D`` tensor of features.
+        """
+        with torch.no_grad():
+            train_X = model.train_inputs[0]
+            y = model.train_targets
+            noise = model.likelihood.noise.reshape(-1)[0]
+            K = model.covar_module(train_X).to_dense() + noise * torch.eye(len(y), dtype=y.dtype)
+            L = torch.linalg.cholesky(K)
+            prior_mean = model.mean_module(train_X)
+            alpha = torch.cholesky_solve((y - prior_mean).unsqueeze(-1), L)
+            means, variances = [], []
+            for rows in X.split(4096):
+                K_star = model.covar_module(rows, train_X).to_dense()
+                v = torch.linalg.solve_triangular(L, K_star.T, upper=False)
+                means.append(model.mean_module(rows) + (K_star @ alpha).squeeze(-1))
+                variances.append(model.covar_module(rows, diag=True) - v.pow(2).sum(0))
+            mean, var = torch.cat(means), torch.cat(variances).clamp_min(1e-12)
+            transform = model.outcome_transform
+            if not isinstance(transform, Standardize):
+                raise LatentNASError(f"marginals needs a Standardize outcome transform, got {type(transform).__name__}")
+            scale, shift = transform.stdvs.reshape(-1)[0], transform.means.reshape(-1)[0]
+            return shift + scale * mean, scale * var.sqrt()
 
     @staticmethod
     def log_expected_improvement(model: SingleTaskGP, X: Tensor, best_f: float) -> Tensor:

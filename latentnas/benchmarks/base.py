@@ -11,10 +11,13 @@ from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from latentnas.errors import InvalidArgumentError, UnknownNameError
 from latentnas.spaces import SearchSpace
+
+if TYPE_CHECKING:
+    from latentnas.samplers.transfer import TransferSource
 
 
 @dataclass(frozen=True)
@@ -87,6 +90,35 @@ class TabularBenchmark(ABC):
             raise UnknownNameError(
                 f"architecture {space.to_string(arch)} has no row in benchmark '{self.name}' ({dataset})"
             ) from None
+
+    def transfer_sources(self, target: str | None = None) -> list[TransferSource]:
+        """The validation column of every dataset searched in the same space as ``target``, but ``target`` itself:
+        sources of knowledge for a search on ``target`` (see ``LatentBOSampler(transfer=...)``).
+
+        Args:
+            target: A dataset of the benchmark, left out; ``None`` (a user's own data): every dataset of the main
+                space (that of the first dataset).
+
+        Raises:
+            InvalidArgumentError: No other dataset is searched in the target's space.
+        """
+        from latentnas.samplers.transfer import TransferSource
+        from latentnas.vae.dataset import pretraining_archs
+
+        space = self.space(self.check_dataset(target) if target is not None else self.datasets[0])
+        archs = pretraining_archs(space)
+        keys = [space.canonical_key(a) for a in archs]
+        sources = []
+        for dataset in self.datasets:
+            if dataset == target or self.space(dataset) is not space:
+                continue
+            rows = self.records(dataset)
+            pairs = [(a, rows[k].valid) for a, k in zip(archs, keys) if k in rows]
+            sources.append(TransferSource(f"{self.name}/{dataset}", [a for a, _ in pairs], [v for _, v in pairs]))
+        if not sources:
+            raise InvalidArgumentError(f"benchmark '{self.name}' has no other dataset in the space of '{target}' "
+                                       "to transfer from")
+        return sources
 
     # ------------------------------------------------------------------------------------------- table statistics
     def stats(self, dataset: str) -> TableStats:

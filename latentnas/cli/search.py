@@ -17,6 +17,7 @@ DEFAULT_BENCHMARK = "nasbench201"
 
 
 def cmd_search(args: argparse.Namespace) -> dict[str, Any]:
+    from latentnas.evaluation.runs import TRANSFER_SAMPLERS
     from latentnas.objectives import BenchmarkObjective
     from latentnas.samplers import LATENT_SAMPLERS, SAMPLERS, make_sampler
     from latentnas.study import PRUNERS, create_study, default_storage, make_pruner, resume, run_search
@@ -25,6 +26,9 @@ def cmd_search(args: argparse.Namespace) -> dict[str, Any]:
     SAMPLERS.get(args.sampler)  # an unknown name fails before anything is loaded, with the choices
     if args.pruner not in PRUNERS:
         raise UnknownNameError(f"unknown pruner '{args.pruner}'; choices: {', '.join(PRUNERS)}")
+    if args.transfer and args.sampler not in TRANSFER_SAMPLERS:
+        raise InvalidArgumentError(
+            f"--transfer applies to {', '.join(TRANSFER_SAMPLERS)}, not '{args.sampler}'")
     if args.checkpoint is not None and args.sampler not in LATENT_SAMPLERS:
         raise InvalidArgumentError(
             f"--checkpoint applies to latent samplers ({', '.join(LATENT_SAMPLERS)}), not '{args.sampler}'"
@@ -51,6 +55,8 @@ def cmd_search(args: argparse.Namespace) -> dict[str, Any]:
     sampler_kwargs: dict[str, Any] = {}
     if args.checkpoint is not None:
         sampler_kwargs["checkpoint"] = args.checkpoint
+    if args.transfer:
+        sampler_kwargs["transfer"] = transfer_sources(args, space, training)
     sampler = make_sampler(args.sampler, space, seed=args.seed, **sampler_kwargs)
     storage = args.storage or default_storage()
     fidelity = f"-{args.fidelity}" if args.fidelity else ""
@@ -108,6 +114,20 @@ def cmd_search(args: argparse.Namespace) -> dict[str, Any]:
                                              "unique_evaluations", "trials", "duplicates", "failures", "study")],
                      ["", f"{args.sampler} on {args.benchmark}/{args.dataset}, seed {args.seed}"]))
     return out
+
+
+def transfer_sources(args: argparse.Namespace, space: Any, training: bool) -> list[Any]:
+    """``--transfer``'s sources: the tables of the benchmark of ``space``, but the searched dataset's own."""
+    from latentnas.benchmarks import BENCHMARKS, get_benchmark
+
+    names = [n for n in BENCHMARKS.names() if get_benchmark(n).space_name == space.name]
+    if not names:
+        raise InvalidArgumentError(f"--transfer needs a benchmark of space '{space.name}' to learn from; "
+                                   f"none has one (benchmarks: {', '.join(BENCHMARKS.names())})")
+    bench = get_benchmark(args.benchmark if not training else names[0])
+    # Training on a dataset the benchmark has a table of (Cora): that table is the target's own, never a source.
+    target = args.dataset.lower() if args.dataset and args.dataset.lower() in bench.datasets else None
+    return bench.transfer_sources(target)
 
 
 def training_objective(args: argparse.Namespace) -> Any:
@@ -232,6 +252,9 @@ def register(add: AddCommand) -> None:
     p.add_argument("--fidelity", default=None, help="benchmark column to search, e.g. 12ep (default: final)")
     p.add_argument("--sampler", default="random", help="random, evolution, local-search, tpe, ...")
     p.add_argument("--checkpoint", default=None, help="pretrained encoder for latent samplers")
+    p.add_argument("--transfer", action="store_true",
+                   help="latent-bo learns from the benchmark's tables of the other datasets of the space (how far to "
+                        "trust each is learned from this search's results)")
     p.add_argument("--trials", type=positive_int, default=100, help="unique architectures to evaluate (in total)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--storage", default=None,
@@ -260,7 +283,9 @@ def register(add: AddCommand) -> None:
                                     "(runs.csv, table.md, command.txt, commit.txt, regret.png)")
     p.add_argument("--benchmark", default="nasbench201", help="tabular benchmark (see `latentnas benchmarks`)")
     p.add_argument("--datasets", nargs="+", default=None, help="datasets of the benchmark (default: all)")
-    p.add_argument("--samplers", nargs="+", default=None, help="registered samplers (default: all)")
+    p.add_argument("--samplers", nargs="+", default=None,
+                   help="registered samplers (default: all); latent-bo+transfer: latent-bo learning from the "
+                        "benchmark's other datasets")
     p.add_argument("--seeds", type=int, default=30, help="seeds 0..N-1")
     p.add_argument("--seed-list", type=int, nargs="+", default=None, help="these seeds instead of 0..N-1")
     p.add_argument("--budget", type=int, default=100, help="unique architectures per run")

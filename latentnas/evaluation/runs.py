@@ -27,6 +27,25 @@ from latentnas.evaluation.record import CurvePoint, RunRecord
 
 #: The top fraction of a table (by validation) whose discovery the protocol reports: the top 0.1 %.
 TOP_FRACTION = 0.001
+#: A sampler label ending so (``latent-bo+transfer``) runs the sampler with the benchmark's other datasets as
+#: transfer sources (:meth:`~latentnas.benchmarks.TabularBenchmark.transfer_sources`).
+TRANSFER_SUFFIX = "+transfer"
+#: The samplers that take transfer sources.
+TRANSFER_SAMPLERS = ("latent-bo",)
+
+
+def split_label(label: str) -> tuple[str, bool]:
+    """``(registered sampler name, with transfer)`` of a comparison's sampler label.
+
+    Raises:
+        InvalidArgumentError: The label asks transfer of a sampler that takes no sources.
+    """
+    if not label.endswith(TRANSFER_SUFFIX):
+        return label, False
+    name = label[: -len(TRANSFER_SUFFIX)]
+    if name not in TRANSFER_SAMPLERS:
+        raise InvalidArgumentError(f"'{label}': transfer applies to {', '.join(TRANSFER_SAMPLERS)}, not '{name}'")
+    return name, True
 
 
 @dataclass(frozen=True)
@@ -36,7 +55,8 @@ class ComparisonConfig:
     Args:
         benchmark: Registered tabular benchmark (see ``latentnas benchmarks``).
         datasets: Datasets of the benchmark.
-        samplers: Registered sampler names (see :data:`latentnas.samplers.SAMPLERS`).
+        samplers: Registered sampler names (see :data:`latentnas.samplers.SAMPLERS`); ``NAME+transfer``
+            (e.g. ``latent-bo+transfer``) runs ``NAME`` with transfer from the benchmark's other datasets.
         seeds: One run per seed per sampler and dataset.
         budget: Unique architectures per run.
         fidelity: Column searched (``None``: the main column); figures are judged on the main column.
@@ -71,7 +91,7 @@ class ComparisonConfig:
             bench.check_dataset(dataset)
         bench.check_fidelity(self.fidelity)
         for sampler in self.samplers:
-            SAMPLERS.get(sampler)
+            SAMPLERS.get(split_label(sampler)[0])
         if any(isinstance(s, bool) or not isinstance(s, int) or s < 0 for s in self.seeds):
             raise InvalidArgumentError(f"seeds must be non-negative integers, got {', '.join(map(str, self.seeds))}")
         if isinstance(self.budget, bool) or not isinstance(self.budget, int) or self.budget < 1:
@@ -125,8 +145,12 @@ def run_one(job: RunJob) -> RunRecord:
     stats = judge.stats
     threshold = stats.top_threshold(TOP_FRACTION)
     space = objective.space
+    name, transfer = split_label(job.sampler)
+    options = dict(job.options)
+    if transfer:
+        options["transfer"] = transfer_sources(job.benchmark, job.dataset)
     start = time.perf_counter()
-    study = create_study(space, make_sampler(job.sampler, space, seed=job.seed, **job.options))
+    study = create_study(space, make_sampler(name, space, seed=job.seed, **options))
     result = run_search(study, objective, n_unique=job.budget)
     seconds = time.perf_counter() - start
 
@@ -155,6 +179,14 @@ def run_one(job: RunJob) -> RunRecord:
         test_top_percent=ranks.test_top_percent(test_at_best),
         simulated_seconds=curve[-1].simulated_seconds if curve else None, curve=tuple(curve),
     )
+
+
+@lru_cache(maxsize=None)
+def transfer_sources(benchmark: str, dataset: str) -> tuple[Any, ...]:
+    """The benchmark's other datasets as transfer sources for ``dataset`` (built once per process)."""
+    from latentnas.benchmarks import get_benchmark
+
+    return tuple(get_benchmark(benchmark).transfer_sources(dataset))
 
 
 def run_comparison(

@@ -165,6 +165,8 @@ CASES = [
     *[pytest.param([*S, "--sampler", name, "--checkpoint", "{dir}/good.pt"],
                    f"--checkpoint applies to latent samplers ({LATENT}), not '{name}'", id=f"checkpoint-{name}")
       for name in SAMPLERS if name not in LATENT_SAMPLERS],
+    *[pytest.param([*S, "--sampler", name, "--transfer"], f"--transfer applies to latent-bo, not '{name}'",
+                   id=f"transfer-{name}") for name in SAMPLERS if name != "latent-bo"],
     pytest.param([*S, "--epochs", "3"],
                  "--epochs applies only with --objective train (--objective benchmark looks up a table)",
                  id="epochs-benchmark"),

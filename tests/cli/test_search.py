@@ -162,3 +162,15 @@ def test_a_study_keeps_its_direction(capsys: pytest.CaptureFixture[str], tmp_pat
     assert search_data(capsys, tmp_path, saved["reg"], "--study", "mine", "--quiet")[0] == 0
     code, _, err = search_data(capsys, tmp_path, saved["cora"], "--study", "mine", "--quiet")
     assert code == 2 and "study 'mine' is to minimize, not to maximize" in err
+
+
+def test_search_with_transfer_learns_from_the_other_datasets(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    code, out, err = run(capsys, *search(tmp_path, "--sampler", "latent-bo", "--transfer", "--trials", "3",
+                                         "--study", "t"))
+    assert code == 0, err
+    assert json.loads(out)["unique_evaluations"] == 3
+    stored = optuna.load_study(study_name="t", storage=f"sqlite:///{tmp_path}/runs.db").user_attrs["sampler"]
+    assert [s["name"] for s in stored["transfer"]] == ["nasbench201/cifar100", "nasbench201/imagenet16-120"]
+    # The same study without --transfer is another sampler: refused, nothing stored changes.
+    code, out, err = run(capsys, *search(tmp_path, "--sampler", "latent-bo", "--trials", "4", "--study", "t"))
+    assert code == 2 and "transfer" in err and out == ""

@@ -86,6 +86,8 @@ def test_with_ranks_fills_records_written_without_them(tiny_runs) -> None:  # ty
         ({"fidelity": "5ep"}, "unknown fidelity '5ep' for benchmark 'nasbench201'; choices: 12ep"),
         ({"sampler_options": {"tpe": {}}}, "sampler_options names 'tpe', which is not compared"),
         ({"sampler_options": {"random": {"f": print}}}, "sampler_options must hold JSON values only"),
+        ({"samplers": ("random+transfer",)}, "'random\\+transfer': transfer applies to latent-bo, not 'random'"),
+        ({"samplers": ("bo+transfer",)}, "transfer applies to latent-bo, not 'bo'"),
     ],
 )
 def test_bad_configs_are_refused_with_the_reason(change, message) -> None:  # type: ignore[no-untyped-def]
@@ -104,3 +106,25 @@ def test_config_is_json() -> None:
     config = replace(TINY, sampler_options={"random": {}})
     assert config.to_dict() == {"benchmark": "nasbench201", "datasets": ("cifar10",), "samplers": ("random", "evolution"),
                                 "seeds": (0, 1), "budget": 5, "fidelity": None, "sampler_options": {"random": {}}}
+
+
+def test_a_transfer_label_runs_the_sampler_with_the_other_datasets_as_sources(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from latentnas.evaluation import runs
+
+    assert runs.split_label("latent-bo+transfer") == ("latent-bo", True)
+    assert runs.split_label("latent-bo") == ("latent-bo", False)
+    from latentnas.samplers import make_sampler
+
+    made = {}
+
+    def fake_make_sampler(name, space, *, seed=None, **kwargs):  # type: ignore[no-untyped-def]
+        made.update(name=name, sources=[s.name for s in kwargs["transfer"]], options=kwargs)
+        return make_sampler("random", space, seed=seed)
+
+    monkeypatch.setattr("latentnas.samplers.make_sampler", fake_make_sampler)
+    record = runs.run_one(runs.RunJob("nasbench201", "cifar100", "latent-bo+transfer", 0, budget=3,
+                                      options={"transfer_initial": 2}))
+    assert made["name"] == "latent-bo"
+    assert made["sources"] == ["nasbench201/cifar10", "nasbench201/imagenet16-120"]
+    assert made["options"]["transfer_initial"] == 2
+    assert record.sampler == "latent-bo+transfer" and record.unique == 3
