@@ -2,7 +2,8 @@
 
 For each n in --sizes, a history of n architectures of the space with their benchmark validation accuracy is built,
 and one proposal is timed --repeats times (a different trial generator each time); the random sampler's proposal is
-timed in the same process as a baseline. Prints a table and writes overhead.csv / overhead.json under --out.
+timed in the same process as a baseline, and with --transfer so is latent BO learning from the benchmark's other
+datasets. Prints a table and writes overhead.csv / overhead.json under --out.
 
 Example:
   python scripts/benchmark_overhead.py --benchmark nasbench-graph --dataset cora --sizes 50 200 1000 5000
@@ -44,6 +45,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", type=int, nargs="+", default=[50, 200, 1000, 5000])
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--threads", type=int, default=1, help="torch threads of the proposals (the sampler's option)")
+    parser.add_argument("--transfer", action="store_true",
+                        help="also time latent BO with the benchmark's other datasets as transfer sources")
     parser.add_argument("--out", type=Path, default=Path("docs/results/overhead"))
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
@@ -56,15 +59,24 @@ def main(argv: list[str] | None = None) -> int:
     baseline = RandomArchitectureSampler(space, seed=0)
     sampler.encode(archs[: max(args.sizes)])  # warm the encoding cache: encoding is paid once per architecture
     sampler.propose_scored(_history(space, archs[:20], objective), random.Random(0))  # warm-up (imports, pool)
+    transfer = None
+    if args.transfer:
+        transfer = LatentBOSampler(space, checkpoint=args.checkpoint, seed=0, threads=args.threads,
+                                   transfer=objective.benchmark.transfer_sources(args.dataset))
+        transfer.propose_scored(_history(space, archs[:20], objective), random.Random(0))  # warm-up: source models
 
     rows = []
     for n in args.sizes:
         history = _history(space, archs[:n], objective)
         bo = timed(lambda rng, h=history: sampler.propose_scored(h, rng), args.repeats)
         rnd = timed(lambda rng, h=history: baseline.propose(h, rng), args.repeats)
-        rows.append({"observations": n, "gp_train_points": min(n, sampler.config.max_train),
-                     "median_s": statistics.median(bo), "min_s": min(bo), "max_s": max(bo),
-                     "random_median_s": statistics.median(rnd), "repeats": args.repeats})
+        row = {"observations": n, "gp_train_points": min(n, sampler.config.max_train),
+               "median_s": statistics.median(bo), "min_s": min(bo), "max_s": max(bo),
+               "random_median_s": statistics.median(rnd), "repeats": args.repeats}
+        if transfer is not None:
+            tr = timed(lambda rng, h=history: transfer.propose_scored(h, rng), args.repeats)
+            row.update(transfer_median_s=statistics.median(tr), transfer_max_s=max(tr))
+        rows.append(row)
         print(f"n={n}: median {statistics.median(bo):.3f} s", file=sys.stderr)
 
     args.out.mkdir(parents=True, exist_ok=True)
@@ -76,11 +88,13 @@ def main(argv: list[str] | None = None) -> int:
                                                         "threads": args.threads, "rows": rows}, indent=2))
     print(f"latent-bo proposal overhead on {args.benchmark}/{args.dataset}, {args.threads} threads, "
           f"median of {args.repeats}\n")
-    print("| observations | GP fitted on | median s | min s | max s | random sampler median s |")
-    print("| --- | --- | --- | --- | --- | --- |")
+    extra = " with transfer median s | with transfer max s |" if transfer is not None else ""
+    print("| observations | GP fitted on | median s | min s | max s | random sampler median s |" + extra)
+    print("| --- | --- | --- | --- | --- | --- |" + (" --- | --- |" if extra else ""))
     for r in rows:
+        cells = f" {r['transfer_median_s']:.3f} | {r['transfer_max_s']:.3f} |" if extra else ""
         print(f"| {r['observations']} | {r['gp_train_points']} | {r['median_s']:.3f} | {r['min_s']:.3f} | "
-              f"{r['max_s']:.3f} | {r['random_median_s']:.4f} |")
+              f"{r['max_s']:.3f} | {r['random_median_s']:.4f} |" + cells)
     return 0
 
 

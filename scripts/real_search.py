@@ -33,6 +33,7 @@ from latentnas.datasets import load_dataset
 from latentnas.evaluation import source_revision
 from latentnas.evaluation.report import mean_std as format_mean_std
 from latentnas.evaluation.report import pyplot
+from latentnas.evaluation.runs import split_label
 from latentnas.networks.nasbench_graph import GNNConfig
 from latentnas.objectives.training import TrainingObjective
 from latentnas.samplers import SAMPLERS, make_sampler
@@ -47,7 +48,11 @@ def run_one(job: dict[str, Any]) -> dict[str, Any]:
     space = bench.space(job["table"])
     objective = TrainingObjective(space, data, task, epochs=job["epochs"], seed=job["seed"],
                                   network_config=GNNConfig(hidden=job["hidden"]))
-    sampler = make_sampler(job["sampler"], space, seed=job["seed"], **job["options"].get(job["sampler"], {}))
+    name, transfer = split_label(job["sampler"])
+    options = dict(job["options"].get(job["sampler"], {}))
+    if transfer:  # the tables of the other datasets; the searched dataset's own table is never a source
+        options["transfer"] = bench.transfer_sources(job["table"])
+    sampler = make_sampler(name, space, seed=job["seed"], **options)
     start = time.perf_counter()
     result = run_search(create_study(space, sampler), objective, n_unique=job["trials"])
     seconds = time.perf_counter() - start
@@ -106,7 +111,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--dataset", default="Cora", help="a dataset load_dataset knows (Cora ships offline)")
     parser.add_argument("--table", default="cora", help="NAS-Bench-Graph dataset whose space and table give context")
-    parser.add_argument("--samplers", nargs="+", default=["latent-bo", "random"], help=f"choices: {', '.join(SAMPLERS)}")
+    parser.add_argument("--samplers", nargs="+", default=["latent-bo", "random"], help=f"choices: {', '.join(SAMPLERS)}; latent-bo+transfer learns from the other datasets' tables")
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--trials", type=int, default=30, help="unique architectures trained per run")
     parser.add_argument("--epochs", type=int, default=30)
@@ -117,7 +122,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--out", type=Path, default=Path("docs/results/real-search-cora"))
     args = parser.parse_args(argv)
-    unknown = [s for s in args.samplers if s not in SAMPLERS]
+    unknown = [s for s in args.samplers if split_label(s)[0] not in SAMPLERS]
     if unknown:
         parser.error(f"unknown sampler(s) {', '.join(unknown)}; choices: {', '.join(SAMPLERS)}")
 
