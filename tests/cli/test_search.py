@@ -174,3 +174,18 @@ def test_search_with_transfer_learns_from_the_other_datasets(capsys: pytest.Capt
     # The same study without --transfer is another sampler: refused, nothing stored changes.
     code, out, err = run(capsys, *search(tmp_path, "--sampler", "latent-bo", "--trials", "4", "--study", "t"))
     assert code == 2 and "transfer" in err and out == ""
+
+
+def test_transfer_for_training_on_a_dataset_the_benchmark_has_leaves_its_table_out() -> None:
+    import argparse
+
+    from latentnas.cli.search import transfer_sources
+    from latentnas.spaces import get_space
+
+    space = get_space("nasbench-graph")
+    args = argparse.Namespace(benchmark=None, dataset="Cora")
+    names = [s.name for s in transfer_sources(args, space, True)]
+    assert names == [f"nasbench-graph/{d}" for d in ("citeseer", "pubmed", "cs", "physics", "photo", "computers",
+                                                      "arxiv")]
+    args = argparse.Namespace(benchmark=None, dataset="my_graphs")  # --data: a dataset no table knows
+    assert len(transfer_sources(args, space, True)) == 8
