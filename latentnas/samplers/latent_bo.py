@@ -140,9 +140,10 @@ class LatentBOSampler(LatentSampler):
         independent_sampler: Samples params outside the space (default Optuna's ``RandomSampler(seed=seed)``).
         transfer: Observations of other tasks in the same space (:class:`~latentnas.samplers.transfer.TransferSource`:
             a benchmark's other datasets, see ``TabularBenchmark.transfer_sources``, or earlier studies, see
-            ``TransferSource.from_study``). With sources, proposals maximize LogEI under a ranking-weighted ensemble
-            of the sources' models and the target's GP (RGPE; :mod:`latentnas.samplers.transfer`) from the
-            ``transfer_initial``-th architecture on, and ``n_initial`` does not apply.
+            ``TransferSource.from_study``). With sources, after ``transfer_initial`` random architectures (``n_initial``
+            does not apply), proposals maximize LogEI under a GP whose prior mean is the sources' prediction, weighted
+            as RGPE weighs models, with a fitted scale (:mod:`latentnas.samplers.transfer`). NOTE: trials still
+            running are avoided but do not enter this acquisition as ``X_pending``.
         **overrides: Fields of :class:`LatentBOConfig` applied over ``config`` (``n_initial=10``); an unknown one is
             refused with the choices.
     """
@@ -264,7 +265,9 @@ class LatentBOSampler(LatentSampler):
         if len(rows) > RANKING_POINTS:
             rows = sorted(rng.sample(rows, RANKING_POINTS))
         weights = source_weights([(m[rows], s[rows]) for m, s in at_train], y[rows], self.generator(rng))
-        self.last_weights = dict(zip((m.name for m in models), weights.tolist()))
+        #: What the last proposal made of the sources (a diagnostic, not state): each source's weight and, once the
+        #: GP is fitted, ``"prior_scale"``, the fitted slope of the sources' prediction in the prior mean.
+        self.transfer_weights = dict(zip((m.name for m in models), weights.tolist()))
 
         if self.space.is_finite:
             archs, pool_keys, _ = surrogate.pool()
@@ -286,7 +289,7 @@ class LatentBOSampler(LatentSampler):
             return candidates[best], float(prior[best])
         train_prior = sum((w * m for w, (m, _) in zip(weights, at_train)), torch.zeros(len(train), dtype=torch.float64))
         model = fit_with_prior(surrogate, train_X, y.unsqueeze(-1), train_prior)
-        self.last_weights["prior_scale"] = float(model.mean_module.weight.detach())
+        self.transfer_weights["prior_scale"] = float(model.mean_module.weight.detach())
         mean, sigma = surrogate.marginals(model, torch.cat([X, prior.unsqueeze(-1)], dim=-1))
         # Plug-in incumbent: the posterior mean at the best observation.
         best_f = float(surrogate.marginals(model, torch.cat([train_X, train_prior.unsqueeze(-1)], dim=-1))[0].max())

@@ -189,3 +189,20 @@ def test_latent_bo_refuses_sources_that_are_not_sources_or_share_a_name(tiny_lat
     source = sample_source("s", [1.0, 2.0, 3.0])
     with pytest.raises(InvalidArgumentError, match="distinct names, got s, s"):
         LatentBOSampler(SPACE, latent=tiny_latent, transfer=[source, source])
+
+
+def test_latent_bo_with_sources_in_an_infinite_space_scores_decoded_candidates(
+    tiny_latent: LatentSpace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # NB201 taken as infinite: no pool; candidates are decoded latent points and the best ones' neighbours.
+    monkeypatch.setattr(NasBench201Space, "is_finite", property(lambda self: False))
+    sources = [sample_source("a", [float(i % 7) for i in range(40)]), sample_source("b", [float(i) for i in range(40)])]
+    objective = BenchmarkObjective("nasbench201", "cifar10")
+    sampler = LatentBOSampler(SPACE, latent=tiny_latent, seed=0, transfer=sources, transfer_initial=2,
+                              raw_samples=16, n_parents=1)
+    study = create_study(SPACE, sampler)
+    run_search(study, objective, n_unique=5)
+    keys = [t.user_attrs["arch_key"] for t in study.trials]
+    assert len(set(keys)) == 5
+    assert set(sampler.transfer_weights) == {"a", "b", "prior_scale"}
+    assert sum(v for k, v in sampler.transfer_weights.items() if k != "prior_scale") == pytest.approx(1.0)
