@@ -316,12 +316,17 @@ class CopulaWarp:
     ones packed within a point. Fitted on the values, the GP spends its single lengthscale on the few poor ones: in
     NB201 CIFAR-10 seed 2 (docs/results/nasbench201-100-30seeds, one of the 4 of 30 seeds that missed the top 0.1 %),
     the only 4 architectures of the first 100 with a skip connection on the cell's input-to-output edge were its 4
-    worst (77-84 %), all from the initial design; every top-0.1 % architecture has that skip. The GP then predicted
-    87.5-88.6 for all 7 of them (its noise std 0.13-0.21, the incumbent 90.7-91.1) and ranked them 1,700-4,300th of
-    ~6,400 by LogEI, at 40, 70 and 100 observations, although each is one op away from an evaluated 90.3-90.5 (a
-    neighbour the search had in hand). On the copula scores, at 50 observations their best LogEI rank was 10
-    (against 2,424), and the Spearman correlation of the posterior mean with the truth among unevaluated
-    architectures above 88 % rose from 0.09 to 0.35 (``scripts/stalled_seeds.py``).
+    worst (77-84 %), all from the initial design; every top-0.1 % architecture has that skip. Replaying that search,
+    the GP on the values predicted 86.7-88.6 for all 7 of them (the incumbent 90.7-91.1) and ranked the best of
+    them 1,730th-2,704th of ~6,400 by LogEI at 40, 50, 70 and 100 observations (the sampler screens the best 128),
+    although each is one op away from an evaluated 90.3-90.5; its lengthscale grew from 2.8 to 5.2. On the copula
+    scores of the same observations: best ranks 42, 10, 6 and 147, lengthscale 1.5-1.8, and the Spearman correlation
+    of the posterior mean with the truth over the unevaluated upper half of the table 0.31-0.46 instead of
+    0.07-0.11 (``scripts/stalled_seeds.py --seeds 2 --checkpoints 40 50 70 100 --options '{"outcome":
+    "standardize"}'``). NOTE: it does not remove every stall: with it, 4 CIFAR-10 seeds of 30 (2, 15, 16, 18) still
+    settle on 91.13 in another basin (a skip path 0->2->3): in seed 16 all 8 architectures evaluated with the
+    input-to-output skip were poor for other reasons (avg-pool or none elsewhere, 81.6-87.9), and the top ones stay
+    ranked 655th-3,857th (``docs/results/nasbench201-100-30seeds-3datasets``).
 
     Args:
         values: The ``n`` observed values (``n >= 1``).

@@ -89,7 +89,8 @@ def main(argv: list[str] | None = None) -> int:
                 }
                 rows.append(row)
                 print(f"  n={n:3d} {outcome:11s} noise std {row['noise_std']:.3f} lengthscale {row['lengthscale']:.2f} "
-                      f"top mean {row['top_mean'][:3]} top LogEI ranks {row['top_logei_ranks'][:4]} "
+                      f"top mean {row['top_mean'][0] if row['top_mean'] else '-'}-{row['top_mean'][-1] if row['top_mean'] else '-'} "
+                      f"top LogEI ranks {row['top_logei_ranks'][:4]} "
                       f"spearman {row['spearman']:.2f} upper half {row['spearman_upper_half']:.2f}")
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
