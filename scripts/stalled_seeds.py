@@ -1,12 +1,12 @@
 """What does latent BO's GP believe about the best architectures in a search that stalls?
 
 Replays latent BO (its options as given) for each seed on a finite tabular benchmark, then, at each of
---checkpoints observations of that trajectory, fits the surrogate as the sampler does, once per outcome (``standardize``:
-the values; ``copula``: their normal scores) and prints, per fit: the fitted noise std and lengthscale (in the
-targets' standardized units), the posterior mean (in values) of the unevaluated top-0.1 % architectures, their best
-ranks by analytic LogEI among all unevaluated architectures (the sampler's screen keeps the best 128), and the Spearman
-correlation of the posterior mean with the truth over unevaluated architectures, all of them and those above the
-table's median. Writes stalled.json under --out.
+--checkpoints observations of that trajectory, fits the surrogate as the sampler does, once per outcome
+(``standardize``: the values; ``copula``: their normal scores) and prints, per fit: the fitted noise std and
+lengthscale (in the targets' standardized units), the range of posterior means (in values) of the unevaluated
+top-0.1 % architectures, their best ranks by analytic LogEI among all unevaluated architectures (the sampler's screen
+keeps the best 128), and the Spearman correlation of the posterior mean with the truth over unevaluated
+architectures, all of them and those above the table's median. Writes stalled.json under --out.
 
 Example:
   python scripts/stalled_seeds.py --dataset cifar10 --seeds 2 18 --checkpoints 30 50 80
@@ -40,7 +40,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dataset", default="cifar10")
     parser.add_argument("--seeds", type=int, nargs="+", required=True)
     parser.add_argument("--checkpoints", type=int, nargs="+", default=[30, 50, 80])
-    parser.add_argument("--options", default="{}", help="latent-bo options as JSON, e.g. '{\"outcome\": \"standardize\"}'")
+    parser.add_argument("--options", default="{}",
+                        help="latent-bo options as JSON, e.g. '{\"outcome\": \"standardize\"}'")
     parser.add_argument("--out", default="/tmp/stalled-seeds")
     args = parser.parse_args(argv)
     torch.set_num_threads(1)
@@ -89,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
                 }
                 rows.append(row)
                 print(f"  n={n:3d} {outcome:11s} noise std {row['noise_std']:.3f} lengthscale {row['lengthscale']:.2f} "
-                      f"top mean {row['top_mean'][0] if row['top_mean'] else '-'}-{row['top_mean'][-1] if row['top_mean'] else '-'} "
+                      f"top mean {min(row['top_mean'], default='-')}-{max(row['top_mean'], default='-')} "
                       f"top LogEI ranks {row['top_logei_ranks'][:4]} "
                       f"spearman {row['spearman']:.2f} upper half {row['spearman_upper_half']:.2f}")
     out = Path(args.out)

@@ -73,16 +73,17 @@ class LatentBOConfig(SamplerConfig):
             few poor early architectures had taught the GP that the residual skip every top architecture has is
             bad (see :class:`~latentnas.surrogate.CopulaWarp`). On the copula scores, on seeds 100-109 (none of the
             results' seeds), latent BO found the top 0.1 % in 10 of 10 on CIFAR-10 and on CIFAR-100 (Optuna's TPE
-            on the raw choices: 8 and 6 of 10). On seeds 0-29: 87 % on CIFAR-10 (as on the values, other seeds:
-            2, 15, 16, 18 miss it; TPE 100 %, Optuna's GPSampler 83 %), 97 % on CIFAR-100 (TPE 83 %, GP 90 %) and
-            100 % on ImageNet16-120 (TPE 60 %, GP 87 %) (``docs/results/nasbench201-100-30seeds-3datasets``).
+            on the raw choices: 8 and 6 of 10). On seeds 0-29: 87 % on CIFAR-10, as on the values (seeds 2, 15, 16
+            and 18 miss it instead of 2, 8, 18 and 23; TPE 100 %, Optuna's GPSampler 83 %), 97 % on CIFAR-100
+            (TPE 83 %, GP 90 %) and 100 % on ImageNet16-120 (TPE 60 %, GP 87 %)
+            (``docs/results/nasbench201-100-30seeds-3datasets``).
         acquisition: ``"logei"``: qLogNEI on the analytic LogEI's shortlist; ``"ts"``: Thompson sampling, the
             maximizer of one joint posterior draw over the candidates. With 100 queries, ``"ts"`` found the top 0.1 %
             in 73 % of 30 NB201 CIFAR-10 seeds against 87 % for qLogNEI, and in 10 % of 10 Cora seeds against 20 %
-            (``docs/results/latent-bo-acquisition``).
+            (``docs/results/latent-bo-acquisition``; measured on the values, before the copula).
         explore_after: With ``"logei"``, propose by Thompson sampling once this many architectures in a row have not
             improved on the best (``None``: never). ``10`` found the top 0.1 % in 83 % of the NB201 seeds (87 %
-            without) and 20 % of the Cora seeds (the same; ``docs/results/latent-bo-acquisition``).
+            without) and 20 % of the Cora seeds (the same; ``docs/results/latent-bo-acquisition``, on the values).
         shortlist: Candidates (best by analytic LogEI) that qLogNEI, joint with the baseline and pending points,
             finally scores (not measured apart from ``n_initial``'s figure).
         max_train: Observations the exact GP is fitted on; beyond it, the best half plus a random rest. With 300, a
