@@ -17,6 +17,7 @@ import optuna
 from latentnas.registry import Registry
 from latentnas.samplers.base import SAMPLER_ATTR, ArchitectureSampler, History, Observation
 from latentnas.samplers.evolution import RegularizedEvolutionSampler
+from latentnas.samplers.gp import RawGPSampler
 from latentnas.samplers.local_search import LocalSearchSampler
 from latentnas.samplers.random_search import RandomArchitectureSampler
 from latentnas.samplers.threads import torch_threads
@@ -45,6 +46,7 @@ SAMPLERS.register("random", RandomArchitectureSampler)
 SAMPLERS.register("evolution", RegularizedEvolutionSampler)
 SAMPLERS.register("local-search", LocalSearchSampler)
 SAMPLERS.register("tpe", RawTPESampler)
+SAMPLERS.register("gp", RawGPSampler)
 SAMPLERS.register("latent-bo", _latent_bo)
 SAMPLERS.register("latent-tpe", _latent_tpe)
 #: The samplers that search a pretrained encoder's latent space: the ones that take ``checkpoint=``.
@@ -64,6 +66,7 @@ __all__ = [
     "LocalSearchSampler",
     "Observation",
     "RandomArchitectureSampler",
+    "RawGPSampler",
     "RawTPESampler",
     "RegularizedEvolutionSampler",
     "SAMPLER_ATTR",

@@ -6,15 +6,13 @@ from __future__ import annotations
 from typing import Any
 
 import optuna
-from optuna.trial import FrozenTrial
 
-from latentnas.errors import StorageError
 from latentnas.records import json_normalized
-from latentnas.samplers.base import check_study_sampler, fail_and_raise
+from latentnas.samplers.raw import RawOptunaSampler
 from latentnas.spaces import SearchSpace
 
 
-class RawTPESampler(optuna.samplers.TPESampler):
+class RawTPESampler(RawOptunaSampler, optuna.samplers.TPESampler):
     """Optuna's ``TPESampler`` unchanged (same seed, same trials), plus :meth:`describe`.
 
     Args:
@@ -27,19 +25,7 @@ class RawTPESampler(optuna.samplers.TPESampler):
     name = "tpe"
 
     def __init__(self, space: SearchSpace[Any], *, seed: int | None = None, **options: Any) -> None:
-        self._options = json_normalized(options, what="the tpe sampler's options")
+        self.options = json_normalized(options, what="the tpe sampler's options")
         super().__init__(seed=seed, **options)
         self.space = space
         self.seed = seed
-
-    def describe(self) -> dict[str, Any]:
-        """What a study stores about its sampler: registry name, seed and options (a JSON object, deterministic)."""
-        return json_normalized({"sampler": self.name, "seed": self.seed, "config": self._options},
-                               what="the tpe sampler's description")
-
-    def before_trial(self, study: optuna.Study, trial: FrozenTrial) -> None:
-        try:
-            check_study_sampler(study, self.describe())
-        except StorageError as err:
-            fail_and_raise(study, trial, err)
-        super().before_trial(study, trial)

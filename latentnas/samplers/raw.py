@@ -1,0 +1,37 @@
+"""What the Optuna samplers run on the raw architectural choices (``tpe``, ``gp``) add to Optuna's own: a description
+of themselves, stored on the study they sample, that refuses a study another configuration sampled."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import optuna
+from optuna.trial import FrozenTrial
+
+from latentnas.errors import StorageError
+from latentnas.records import json_normalized
+from latentnas.samplers.base import check_study_sampler, fail_and_raise
+
+
+class RawOptunaSampler(optuna.samplers.BaseSampler):
+    """A mixin put before an Optuna sampler class: ``class RawTPESampler(RawOptunaSampler, TPESampler)``.
+
+    The subclass sets :attr:`name` and, in its ``__init__``, :attr:`seed` and :attr:`options` (the sampler's keyword
+    arguments, JSON values: a study stores them).
+    """
+
+    name: ClassVar[str]
+    seed: int | None
+    options: dict[str, Any]
+
+    def describe(self) -> dict[str, Any]:
+        """What a study stores about its sampler: registry name, seed and options (a JSON object, deterministic)."""
+        return json_normalized({"sampler": self.name, "seed": self.seed, "config": self.options},
+                               what=f"the {self.name} sampler's description")
+
+    def before_trial(self, study: optuna.Study, trial: FrozenTrial) -> None:
+        try:
+            check_study_sampler(study, self.describe())
+        except StorageError as err:
+            fail_and_raise(study, trial, err)
+        super().before_trial(study, trial)
