@@ -227,18 +227,22 @@ class LatentSurrogate:
         return self._pool_features
 
     # ------------------------------------------------------------------------------------------------ the GP
-    def fit(self, train_X: Tensor, train_Y: Tensor) -> SingleTaskGP:
+    def fit(self, train_X: Tensor, train_Y: Tensor, *, outcome: str | None = None) -> SingleTaskGP:
         """Fits a GP by maximizing its marginal likelihood (restarts draw from torch's global generator).
 
         Args:
             train_X: A ``n x D`` tensor of features (:meth:`arch_features`).
             train_Y: A ``n x 1`` tensor of values, larger is better; with ``outcome="copula"`` the GP is fitted on
                 their normal scores (:class:`CopulaWarp`, :func:`model_warp`), standardized inside the model.
+            outcome: Overrides the surrogate's ``outcome`` for this fit (e.g. ``"standardize"`` for values that are
+                normal scores already).
 
         Returns:
             The fitted ``SingleTaskGP``.
         """
-        warp = CopulaWarp(train_Y.reshape(-1)) if self.outcome == "copula" else None
+        if outcome is not None and outcome not in OUTCOMES:
+            raise InvalidArgumentError(f"unknown outcome '{outcome}'; choices: {', '.join(OUTCOMES)}")
+        warp = CopulaWarp(train_Y.reshape(-1)) if (outcome or self.outcome) == "copula" else None
         # Decoded features are many and redundant: one lengthscale; latent coordinates: BoTorch's ARD default.
         covar = ScaleKernel(MaternKernel(nu=2.5)) if self.kernel == "decoded" else None
         targets = warp(train_Y) if warp is not None else train_Y
@@ -272,7 +276,8 @@ class LatentSurrogate:
 
     @staticmethod
     def marginals(model: SingleTaskGP, X: Tensor) -> tuple[Tensor, Tensor]:
-        """Posterior mean and standard deviation at each row of ``X`` taken alone, exact, for many rows at once.
+        """Posterior mean and standard deviation at each row of ``X`` taken alone, exact, for many rows at once, in
+        the units the model was fitted on (the normal scores, for a fit with ``outcome="copula"``).
 
         :meth:`predict` builds the joint covariance of ``X`` (quadratic in its rows); this solves against the
         training covariance's Cholesky factor once and reads each row's variance alone: on 26,206 rows, about 10x

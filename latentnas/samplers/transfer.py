@@ -162,7 +162,8 @@ class SourceModel:
         X = surrogate.arch_features([source.archs[i] for i in fit_idx], keys=[keys[i] for i in fit_idx])
         with torch.random.fork_rng():
             torch.manual_seed(seed)
-            self.gp: SingleTaskGP = surrogate.fit(X, scores[fit_idx].unsqueeze(-1))
+            # the scores are normal scores of the whole source already: no second warp of the subset
+            self.gp: SingleTaskGP = surrogate.fit(X, scores[fit_idx].unsqueeze(-1), outcome="standardize")
         self._pool: tuple[Tensor, Tensor] | None = None
 
     def predict(self, keys: Sequence[str], X: Tensor) -> tuple[Tensor, Tensor]:
