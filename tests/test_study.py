@@ -90,8 +90,8 @@ def test_make_pruner_prunes_training_from_half_its_epochs() -> None:
     assert (pruner._n_startup_trials, pruner._n_warmup_steps) == (5, 4)
     with pytest.raises(InvalidArgumentError, match="^pruner 'median' needs an objective that reports each epoch"):
         make_pruner("median", BenchmarkObjective("nasbench201", "cifar10"))
-    with pytest.raises(UnknownNameError, match="^unknown pruner 'hyperband'; choices: none, median$"):
-        make_pruner("hyperband", Training())  # type: ignore[arg-type]
+    with pytest.raises(UnknownNameError, match="^unknown pruner 'wilcoxon'; choices: none, median, asha, hyperband$"):
+        make_pruner("wilcoxon", Training())  # type: ignore[arg-type]
 
 
 IDENTITY = {"objective": "train", "dataset": "Cora", "epochs": 3, "data_root": None, "encoder_sha256": None}

@@ -133,7 +133,7 @@ CASES = [
                  id="unknown-task-kind"),
     pytest.param([*E, "--dataset", "nope", "--out", "{dir}/x"], f"unknown dataset 'nope'; choices: {', '.join(DATASETS)}",
                  id="unknown-dataset-export"),
-    pytest.param([*S, "--pruner", "hyperband"], f"unknown pruner 'hyperband'; choices: {', '.join(PRUNERS)}",
+    pytest.param([*S, "--pruner", "wilcoxon"], f"unknown pruner 'wilcoxon'; choices: {', '.join(PRUNERS)}",
                  id="unknown-pruner"),
     pytest.param([*S, "--space", "darts"],
                  "--space 'darts' does not match benchmark 'nasbench201', whose space is 'nasbench201'",
