@@ -189,12 +189,13 @@ def cmd_compare(args: argparse.Namespace) -> dict[str, Any]:
             args.benchmark, datasets=tuple(args.datasets or get_benchmark(args.benchmark).datasets),
             samplers=tuple(args.samplers or SAMPLERS.names()),
             seeds=tuple(args.seed_list if args.seed_list is not None else range(args.seeds)), budget=args.budget,
-            fidelity=args.fidelity, sampler_options=options)
+            fidelity=args.fidelity, sampler_options=options, budget_seconds=args.budget_seconds)
         if args.workers < 1:
             raise LatentNASError(f"--workers must be positive, got {args.workers}")
         argv += ["--benchmark", config.benchmark, "--datasets", *config.datasets, "--samplers", *config.samplers]
         argv += (["--seed-list", *map(str, config.seeds)] if args.seed_list is not None else ["--seeds", str(args.seeds)])
         argv += ["--budget", str(config.budget)] + (["--fidelity", config.fidelity] if config.fidelity else [])
+        argv += ["--budget-seconds", f"{config.budget_seconds:g}"] if config.budget_seconds is not None else []
         argv += (["--options", json.dumps(options)] if options else []) + ["--workers", str(args.workers)]
     argv += ["--out", args.out] + (["--no-plot"] if args.no_plot else [])
     if not args.force and (out / "runs.csv").exists():
@@ -260,11 +261,17 @@ def register(add: AddCommand) -> None:
                                     "(runs.csv, table.md, command.txt, commit.txt, regret.png)")
     p.add_argument("--benchmark", default="nasbench201", help="tabular benchmark (see `latentnas benchmarks`)")
     p.add_argument("--datasets", nargs="+", default=None, help="datasets of the benchmark (default: all)")
-    p.add_argument("--samplers", nargs="+", default=None, help="registered samplers (default: all)")
+    p.add_argument("--samplers", nargs="+", default=None,
+                   help="registered samplers (default: all); NAME+PRUNER (latent-bo+asha, tpe+hyperband) runs NAME "
+                        "over the benchmark's fidelities, cheapest first, its pruner deciding the promotions")
     p.add_argument("--seeds", type=int, default=30, help="seeds 0..N-1")
     p.add_argument("--seed-list", type=int, nargs="+", default=None, help="these seeds instead of 0..N-1")
     p.add_argument("--budget", type=int, default=100, help="unique architectures per run")
     p.add_argument("--fidelity", default=None, help="benchmark column to search (figures judge the main column)")
+    p.add_argument("--budget-seconds", type=float, default=None,
+                   help="also stop each run once it has paid this many simulated seconds (the table's training "
+                        "times, pruned architectures included); the cost table then gives the simulated seconds "
+                        "to the top 0.1 %%")
     p.add_argument("--options", default="{}",
                    help='sampler keyword arguments as JSON, e.g. \'{"latent-bo": {"n_initial": 10}}\'')
     p.add_argument("--workers", type=int, default=1, help="processes, one torch thread each")

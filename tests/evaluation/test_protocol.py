@@ -20,7 +20,7 @@ def test_summary_follows_the_protocol() -> None:
     assert random == Summary(
         benchmark="nasbench-graph", dataset="cora", fidelity=None, sampler="random", budget=100, seeds=(0, 1, 2),
         test_mean=92.0, test_std=2.0, found_share=2 / 3, median_queries_to_top=20.0, median_valid_top_percent=0.3,
-        median_seconds=2.0, mean_simulated_seconds=None, optimum_test=95.0,
+        median_seconds=2.0, mean_simulated_seconds=None, optimum_test=95.0, reached=2, mean_unique=100.0,
     )
     assert (bo.seeds, bo.test_mean, bo.test_std, bo.found_share, bo.median_queries_to_top) == ((1, 2), 93.0, 0.0, 1.0, 8.0)
     assert (bo.median_valid_top_percent, bo.mean_simulated_seconds) == (0.015, 200.0)

@@ -103,4 +103,5 @@ def test_workers_must_be_positive() -> None:
 def test_config_is_json() -> None:
     config = replace(TINY, sampler_options={"random": {}})
     assert config.to_dict() == {"benchmark": "nasbench201", "datasets": ("cifar10",), "samplers": ("random", "evolution"),
-                                "seeds": (0, 1), "budget": 5, "fidelity": None, "sampler_options": {"random": {}}}
+                                "seeds": (0, 1), "budget": 5, "fidelity": None, "sampler_options": {"random": {}},
+                                "budget_seconds": None}
