@@ -17,7 +17,8 @@ DEFAULT_BENCHMARK = "nasbench201"
 
 
 def cmd_search(args: argparse.Namespace) -> dict[str, Any]:
-    from latentnas.objectives import BenchmarkObjective
+    from latentnas.objectives import BenchmarkObjective, MultiFidelityObjective
+    from latentnas.objectives.fidelities import fidelity_name
     from latentnas.samplers import LATENT_SAMPLERS, SAMPLERS, make_sampler
     from latentnas.study import PRUNERS, create_study, default_storage, make_pruner, resume, run_search
 
@@ -36,10 +37,17 @@ def cmd_search(args: argparse.Namespace) -> dict[str, Any]:
         refuse(args, ("epochs", "data_root", "data"),
                 applies="with --objective train (--objective benchmark looks up a table)")
         if args.pruner != "none":
-            raise InvalidArgumentError(f"--pruner {args.pruner} needs --objective train (table lookups report no epochs)")
+            refuse(args, ("fidelity",), applies="without --pruner (a pruner goes through every column of the table, "
+                                                 "cheapest first)")
         args.benchmark = args.benchmark or DEFAULT_BENCHMARK
-    objective: Any = training_objective(args) if training else BenchmarkObjective(
-        args.benchmark, args.dataset, fidelity=args.fidelity)
+    objective: Any
+    if training:
+        objective = training_objective(args)
+    elif args.pruner != "none":  # several fidelities: cheap columns first, the pruner promotes
+        objective = MultiFidelityObjective(args.benchmark, args.dataset)
+        args.fidelity = "-".join(map(fidelity_name, objective.fidelities))
+    else:
+        objective = BenchmarkObjective(args.benchmark, args.dataset, fidelity=args.fidelity)
     space = objective.space
     if args.space is not None and args.space not in (space.name, space.checkpoint_name):
         raise InvalidArgumentError(
@@ -251,8 +259,11 @@ def register(add: AddCommand) -> None:
     p.add_argument("--epochs", type=positive_int, default=None,
                    help="training epochs per architecture (--objective train)")
     p.add_argument("--pruner", default="none",
-                   help="none, or median: stop trials below the median of earlier ones at the same epoch, from half "
-                        "the epochs on (--objective train); pruned architectures do not count toward --trials")
+                   help="none; median (stop trials below the median of earlier ones at the same epoch, from half the "
+                        "epochs on); asha (successive halving: go on past a rung only in the top third); or hyperband. "
+                        "With --objective train it prunes epochs; on a benchmark it looks each architecture up at the "
+                        "cheap column first (NB201: 12 epochs) and in full only if the pruner promotes it. Pruned "
+                        "architectures do not count toward --trials")
 
     p = add("studies", cmd_studies, "list the studies of a storage: space, sampler, unique architectures, best")
     p.add_argument("--storage", default=None, help="Optuna storage URL (default: latentnas's own, the one `latentnas studies` lists)")

@@ -171,8 +171,9 @@ CASES = [
     pytest.param([*S, "--data-root", "{dir}"],
                  "--data-root applies only with --objective train (--objective benchmark looks up a table)",
                  id="data-root-benchmark"),
-    pytest.param([*S, "--pruner", "median"], "--pruner median needs --objective train (table lookups report no epochs)",
-                 id="pruner-benchmark"),
+    pytest.param([*S, "--pruner", "median", "--fidelity", "12ep"],
+                 "--fidelity applies only without --pruner (a pruner goes through every column of the table, "
+                 "cheapest first)", id="pruner-fidelity"),
     pytest.param([*T, "--fidelity", "12ep"],
                  "--fidelity applies only to --objective benchmark (--objective train trains on --dataset)",
                  id="fidelity-train"),
