@@ -89,7 +89,7 @@ class LatentBOConfig(SamplerConfig):
             proposed again). With ASHA over NB201 CIFAR-10's 12 and 200 epochs and 200,000 simulated seconds,
             on seeds 100-109: ``"mapped"`` reached the top 0.1 % in 7 of 10 seeds, median 46,829 simulated seconds
             (the misses counted as never), ``"ignore"`` in 10 of 10, median 69,207
-            (``docs/results/nasbench201-multifidelity-30seeds/README.md``).
+            (``docs/results/nasbench201-multifidelity-pilot``).
         threads: Torch threads of a proposal, restored afterwards (``None``: the caller's setting). On a 2-core
             machine under a load average of about 5, 20 proposals on NB201 CIFAR-10 (40 observations) took 7.5 s
             with 1 thread and 70.2 s with torch's default of 2 (``scripts/proposal_threads.py``,
