@@ -194,10 +194,12 @@ def test_pruned_architectures_enter_the_gp_with_their_mapped_cheap_values(tiny_l
             trained.append([(o.number, round(o.value, 6)) for o in history.observations])
             return "gp", 0.0
 
-    assert Recording(space, latent=tiny_latent, n_initial=5).propose(history, random.Random(0)) == "gp"
+    mapping = Recording(space, latent=tiny_latent, n_initial=5, pruned_values="mapped")
+    assert mapping.propose(history, random.Random(0)) == "gp"
     # 200-epoch = 2 * 12-epoch - 70 on the completed ones: 75 -> 80, 70 -> 70; in trial order.
     assert trained == [[(0, 90.0), (1, 80.0), (2, 92.0), (3, 70.0), (4, 94.0)]]
-    ignoring = Recording(space, latent=tiny_latent, n_initial=5, pruned_values="ignore")
+    ignoring = Recording(space, latent=tiny_latent, n_initial=5)  # the default
+    assert ignoring.config.pruned_values == "ignore"
     assert ignoring.propose(history, random.Random(0)) == "initial design"  # 3 observations of 5
-    with pytest.raises(InvalidArgumentError, match="^unknown pruned_values 'all'; choices: mapped, ignore$"):
+    with pytest.raises(InvalidArgumentError, match="^unknown pruned_values 'all'; choices: ignore, mapped$"):
         LatentBOConfig(pruned_values="all")
