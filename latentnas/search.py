@@ -3,7 +3,13 @@
 Trial params are the architecture's own choices (``space.distributions()``), so any Optuna sampler works on our
 spaces. Each trial stores its architecture string and canonical key as user attrs. An architecture that the study has
 already evaluated (same canonical key) is not evaluated again: its earlier result is told again and the trial is
-marked ``duplicate_of``; it does not count against the budget of unique architectures.
+marked ``duplicate_of``; it does not count against the budget of unique architectures. An architecture whose trial
+was pruned (an objective that reports intermediate values, a study with a pruner) is not evaluated again either: a
+new trial of it reports the pruned trial's intermediate values again, at no cost, and is pruned too.
+
+Costs: each trial's ``cost_seconds`` user attr (simulated seconds from a table, or seconds of training) is what it
+paid; pruned trials pay for what they evaluated before they were stopped, duplicates pay nothing. A search may be
+budgeted in unique architectures, in paid seconds, or both.
 """
 
 from __future__ import annotations
@@ -29,7 +35,10 @@ from latentnas.storage import is_shared
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["SearchResult", "run_search", "summarize", "unique_trials"]
+__all__ = ["COST_ATTR", "SearchResult", "paid_seconds", "run_search", "summarize", "unique_trials"]
+
+#: The trial user attr holding what its evaluation paid, in seconds (simulated by a table, or measured).
+COST_ATTR = "cost_seconds"
 
 
 @dataclass
@@ -37,7 +46,8 @@ class SearchResult:
     """What a search found, in the units NAS papers report.
 
     ``history`` holds one row per unique architecture, in evaluation order: its validation and test accuracy and
-    the cumulative cost (simulated seconds where the objective records them).
+    the cumulative cost (simulated seconds where the objective records them) paid up to the end of its evaluation,
+    pruned trials before it included.
     """
 
     space: str
@@ -53,6 +63,10 @@ class SearchResult:
     interrupted: int = 0
     #: Trials not evaluated because other workers had spent the budget.
     not_evaluated: int = 0
+    #: Architectures stopped by the study's pruner (each counted once; not in ``unique_evaluations``).
+    pruned: int = 0
+    #: What every trial paid, summed (``cost_seconds``; pruned trials included, duplicates pay nothing).
+    cost_seconds: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -66,6 +80,8 @@ class SearchResult:
             "failures": self.failures,
             "interrupted": self.interrupted,
             "not_evaluated": self.not_evaluated,
+            "pruned": self.pruned,
+            "cost_seconds": self.cost_seconds,
         }
 
 
@@ -78,19 +94,34 @@ def unique_trials(study: optuna.Study) -> list[FrozenTrial]:
     ]
 
 
+def pruned_trials(study: optuna.Study) -> list[FrozenTrial]:
+    """Pruned trials that evaluated a new architecture (at some fidelities), in trial order."""
+    return [
+        t
+        for t in study.get_trials(deepcopy=False, states=(TrialState.PRUNED,))
+        if DUPLICATE_ATTR not in t.user_attrs and KEY_ATTR in t.user_attrs
+    ]
+
+
+def paid_seconds(trials: list[FrozenTrial]) -> float:
+    """What ``trials`` paid, summed: the ``cost_seconds`` of the completed and pruned ones (duplicates pay 0)."""
+    return sum(float(t.user_attrs.get(COST_ATTR, 0.0)) for t in trials
+               if t.state in (TrialState.COMPLETE, TrialState.PRUNED) and DUPLICATE_ATTR not in t.user_attrs)
+
+
 def summarize(study: optuna.Study) -> SearchResult:
     """The :class:`SearchResult` of everything stored in ``study`` so far."""
     trials = study.get_trials(deepcopy=False)
     failed = [t for t in trials if t.state == TrialState.FAIL]
     unique = unique_trials(study)
+    unique_numbers = {t.number for t in unique}
     history = []
     cost = 0.0
-    for t in unique:
-        cost += float(t.user_attrs.get("cost_seconds", 0.0))
-        history.append(
-            {"number": t.number, "arch": t.user_attrs[ARCH_ATTR], "valid": t.value, "test": t.user_attrs.get("test"),
-             "cumulative_cost": cost}
-        )
+    for t in trials:
+        cost += paid_seconds([t])
+        if t.number in unique_numbers:
+            history.append({"number": t.number, "arch": t.user_attrs[ARCH_ATTR], "valid": t.value,
+                            "test": t.user_attrs.get("test"), "cumulative_cost": cost})
     sign = -1.0 if study.direction == optuna.study.StudyDirection.MINIMIZE else 1.0  # best: the least error
     best = max(unique, key=lambda t: (sign * (t.value if t.value is not None else -math.inf), -t.number)) if unique else None
     return SearchResult(
@@ -106,6 +137,8 @@ def summarize(study: optuna.Study) -> SearchResult:
         interrupted=sum(1 for t in failed if FAIL_ATTR not in t.user_attrs and NOT_EVALUATED_ATTR not in t.user_attrs
                         and WORKER_ATTR in t.system_attrs),
         not_evaluated=sum(1 for t in failed if NOT_EVALUATED_ATTR in t.user_attrs),
+        pruned=len(pruned_trials(study)),
+        cost_seconds=cost,
     )
 
 
@@ -117,6 +150,7 @@ def run_search(
     max_trials: int | None = None,
     callback: Callable[[FrozenTrial, int], None] | None = None,
     poll_interval: float = 0.25,
+    max_cost_seconds: float | None = None,
 ) -> SearchResult:
     """Asks and tells trials until the study holds ``n_unique`` unique evaluated architectures.
 
@@ -134,16 +168,28 @@ def run_search(
             that keeps proposing known architectures cannot loop forever.
         callback: Called after every trial with the frozen trial and the number of unique evaluations so far.
         poll_interval: Seconds between two looks at a shared study while waiting for other workers.
+        max_cost_seconds: Also stop once the study's trials have paid this many seconds (``cost_seconds``, pruned
+            trials included), checked before each trial: the trial that crosses it is finished, none is started
+            after it. ``None``: no such budget.
     """
     if n_unique < 1:
         raise InvalidArgumentError(f"n_unique must be positive, got {n_unique}")
+    if max_cost_seconds is not None and not max_cost_seconds > 0:
+        raise InvalidArgumentError(f"max_cost_seconds must be positive, got {max_cost_seconds}")
     distributions = objective.space.distributions()
     shared = is_shared(study)
     # A study only this process sees needs no claims: what it evaluated is all there is.
     seen: dict[str, FrozenTrial] | None = None if shared else {t.user_attrs[KEY_ATTR]: t for t in unique_trials(study)}
+    pruned = {t.user_attrs[KEY_ATTR]: t for t in pruned_trials(study)} if seen is not None else None
+    paid = paid_seconds(study.get_trials(deepcopy=False)) if seen is not None else 0.0
     budget = max_trials if max_trials is not None else 20 * n_unique + 100
     asked = 0
     while asked < budget:
+        if max_cost_seconds is not None:
+            if seen is None:
+                paid = paid_seconds(study.get_trials(deepcopy=False))
+            if paid >= max_cost_seconds:
+                break
         if seen is not None:
             if len(seen) >= n_unique:
                 break
@@ -161,12 +207,14 @@ def run_search(
             trial = study.ask(distributions)
         asked += 1
         if seen is not None:
-            frozen = _run_trial(study, trial, objective, seen=seen, n_unique=n_unique, poll_interval=poll_interval)
+            frozen = _run_trial(study, trial, objective, seen=seen, pruned=pruned, n_unique=n_unique,
+                                poll_interval=poll_interval)
             unique = len(seen)
+            paid += paid_seconds([frozen])
         else:
             try:
                 with TrialHeartbeat(study, trial):
-                    frozen = _run_trial(study, trial, objective, seen=None, n_unique=n_unique,
+                    frozen = _run_trial(study, trial, objective, seen=None, pruned=None, n_unique=n_unique,
                                         poll_interval=poll_interval)
             except (UpdateFinishedTrialError, ValueError):
                 # Its heartbeat stopped for longer than the grace period (a stalled worker), so another worker failed
@@ -187,10 +235,12 @@ def _run_trial(
     objective: Objective,
     *,
     seen: dict[str, FrozenTrial] | None,
+    pruned: dict[str, FrozenTrial] | None,
     n_unique: int,
     poll_interval: float,
 ) -> FrozenTrial:
-    """Evaluates ``trial``'s architecture, or answers it from an earlier trial; ``seen is None`` on a shared study."""
+    """Evaluates ``trial``'s architecture, or answers it from an earlier trial (evaluated or pruned); ``seen`` and
+    ``pruned`` are ``None`` on a shared study."""
     space = objective.space
     try:
         arch = space.from_params(trial.params)
@@ -200,6 +250,16 @@ def _run_trial(
     key = space.canonical_key(arch)
     trial.set_user_attr(ARCH_ATTR, space.to_string(arch))
     trial.set_user_attr(KEY_ATTR, key)  # last: other workers' claims wait for it
+    if pruned is not None:
+        stopped = pruned.get(key)
+    else:  # a shared study
+        stopped = next((t for t in pruned_trials(study) if t.user_attrs[KEY_ATTR] == key), None)
+    if stopped is not None:
+        for step, value in stopped.intermediate_values.items():
+            trial.report(value, step)
+        trial.set_user_attr(COST_ATTR, 0.0)
+        trial.set_user_attr(DUPLICATE_ATTR, stopped.number)
+        return study.tell(trial, state=TrialState.PRUNED)
     if seen is None:
         decision = claim(study, trial.number, key, n_unique=n_unique, poll_interval=poll_interval)
         earlier = decision.duplicate_of
@@ -212,7 +272,7 @@ def _run_trial(
         for name, value in earlier.user_attrs.items():
             if name not in (ARCH_ATTR, KEY_ATTR):
                 trial.set_user_attr(name, value)
-        trial.set_user_attr("cost_seconds", 0.0)
+        trial.set_user_attr(COST_ATTR, 0.0)
         trial.set_user_attr(DUPLICATE_ATTR, earlier.number)
         return study.tell(trial, earlier.value)
     try:
@@ -224,7 +284,10 @@ def _run_trial(
             raise ValueError(f"objective returned {evaluation.valid}")
     except optuna.TrialPruned as err:
         trial.set_user_attr("pruned_reason", str(err) or "pruned")
-        return study.tell(trial, state=TrialState.PRUNED)
+        frozen = study.tell(trial, state=TrialState.PRUNED)
+        if pruned is not None:
+            pruned[key] = frozen
+        return frozen
     except Exception as err:  # NOTE: any failure of one evaluation fails that trial only.
         logger.warning("trial %d failed: %s", trial.number, err)
         trial.set_user_attr(FAIL_ATTR, f"{type(err).__name__}: {err}")

@@ -146,17 +146,31 @@ def resume(study: optuna.Study, n_unique: int) -> Resume:
 
 
 #: The pruners :func:`make_pruner` builds.
-PRUNERS: tuple[str, ...] = ("none", "median")
+PRUNERS: tuple[str, ...] = ("none", "median", "asha", "hyperband")
+#: Successive halving's and Hyperband's reduction factor: a rung promotes the top third of the trials that reached it
+#: (Optuna's, Hyperband's and BOHB's default).
+REDUCTION_FACTOR = 3
 
 
 def make_pruner(name: str, objective: Objective) -> optuna.pruners.BasePruner | None:
-    """The pruner ``name`` for ``objective``: ``"none"`` prunes nothing (``None``); ``"median"`` stops a trial whose
-    validation accuracy is below the median of earlier trials at the same epoch, from half of ``objective.epochs``
-    on, once 5 trials are complete.
+    """The pruner ``name`` for ``objective``, an objective that reports intermediate values: a training objective
+    (one step per epoch, from 0 to ``epochs - 1``) or a multi-fidelity one (one step per column, at its ``steps``).
+
+    - ``"none"`` prunes nothing (``None``).
+    - ``"median"`` stops a trial whose value is below the median of earlier completed trials at the same step, once 5
+      trials are complete: from half of ``objective.epochs`` on for training, at every column but the last for a
+      multi-fidelity objective.
+    - ``"asha"``: asynchronous successive halving (``SuccessiveHalvingPruner``): a trial goes on past a rung only if
+      its value is in the top third of the values every trial had there (pruned ones included); rungs at
+      ``min_resource * 3^k``, ``min_resource`` the first column's epochs, or epoch 1 for training.
+    - ``"hyperband"``: ``HyperbandPruner`` from that ``min_resource`` to the last column's (or ``epochs``), reduction
+      factor 3: several brackets of successive halving, the most aggressive first and the last one stopping nothing,
+      each trial assigned to one by a hash of the study's name and its number (name studies for repeatable runs).
+      With TPE it is Optuna's BOHB-like setting: TPE models each bracket's trials apart.
 
     Raises:
         UnknownNameError: ``name`` is not in :data:`PRUNERS`.
-        InvalidArgumentError: ``"median"`` for an objective that reports no epochs (a table lookup).
+        InvalidArgumentError: A pruner for an objective that reports no intermediate values (a table lookup).
     """
     if name not in PRUNERS:
         raise UnknownNameError(f"unknown pruner '{name}'; choices: {', '.join(PRUNERS)}")
@@ -167,5 +181,12 @@ def make_pruner(name: str, objective: Objective) -> optuna.pruners.BasePruner | 
         raise InvalidArgumentError(
             f"pruner '{name}' needs an objective that reports each epoch (training), not {type(objective).__name__}"
         )
-    # NOTE: decisions only in the second half of training: early accuracy ranks architectures poorly.
-    return optuna.pruners.MedianPruner(n_startup_trials=5, n_warmup_steps=epochs // 2)
+    steps = getattr(objective, "steps", None)  # a multi-fidelity objective's columns, at their epochs
+    first = steps[0] if steps else 1
+    if name == "asha":
+        return optuna.pruners.SuccessiveHalvingPruner(min_resource=first, reduction_factor=REDUCTION_FACTOR)
+    if name == "hyperband":
+        return optuna.pruners.HyperbandPruner(min_resource=first, max_resource=epochs,
+                                              reduction_factor=REDUCTION_FACTOR)
+    # NOTE: in training, decisions only in the second half: early accuracy ranks architectures poorly.
+    return optuna.pruners.MedianPruner(n_startup_trials=5, n_warmup_steps=first if steps else epochs // 2)

@@ -10,6 +10,7 @@ import pytest
 from optuna.trial import TrialState
 
 from latentnas.benchmarks import Evaluation
+from latentnas.errors import InvalidArgumentError
 from latentnas.objectives import BenchmarkObjective
 from latentnas.samplers import RandomArchitectureSampler
 from latentnas.search import run_search, summarize, unique_trials
@@ -119,3 +120,68 @@ def test_summarize_reads_a_stored_study_best_by_the_direction() -> None:
     assert (result.interrupted, result.not_evaluated) == (0, 0)
     assert [row["cumulative_cost"] for row in result.history] == [10.0, 15.0, 15.0]
     assert result.to_dict()["best_arch"] == "b"
+
+
+def test_summarize_counts_what_pruned_trials_paid() -> None:
+    from optuna.trial import create_trial
+
+    study = optuna.create_study()
+    study.add_trials([
+        create_trial(state=TrialState.PRUNED, user_attrs={"arch": "a", "arch_key": "ka", "cost_seconds": 6.0},
+                     intermediate_values={12: 80.0}),
+        create_trial(value=90.0, user_attrs={"arch": "b", "arch_key": "kb", "cost_seconds": 106.0},
+                     intermediate_values={12: 85.0, 200: 90.0}),
+        create_trial(state=TrialState.PRUNED, user_attrs={"arch": "a", "arch_key": "ka", "cost_seconds": 0.0,
+                                                          "duplicate_of": 0}, intermediate_values={12: 80.0}),
+        create_trial(state=TrialState.PRUNED, user_attrs={"arch": "c", "arch_key": "kc", "cost_seconds": 7.0},
+                     intermediate_values={12: 70.0}),
+    ])
+    result = summarize(study)
+    assert [row["cumulative_cost"] for row in result.history] == [112.0]
+    assert (result.unique_evaluations, result.pruned, result.cost_seconds) == (1, 2, 119.0)
+    assert (result.to_dict()["pruned"], result.to_dict()["cost_seconds"]) == (2, 119.0)
+
+
+def test_a_pruned_architecture_proposed_again_is_pruned_again_at_no_cost() -> None:
+    from latentnas.objectives import MultiFidelityObjective
+
+    objective = MultiFidelityObjective("nasbench201", "cifar10")
+    space = objective.space
+    a, b = space.sample(0), space.sample(1)
+    calls: list[str] = []
+
+    class Counting(MultiFidelityObjective):
+        def __call__(self, arch: Any, trial: Any = None) -> Evaluation:
+            calls.append(space.to_string(arch))
+            return super().__call__(arch, trial=trial)
+
+    class PruneFirst(optuna.pruners.BasePruner):  # prunes the first trial only
+        def prune(self, study: optuna.Study, trial: optuna.trial.FrozenTrial) -> bool:
+            return trial.number == 0
+
+    study = create_study(space, Replay([space.to_params(x) for x in (a, a, b)]), pruner=PruneFirst())
+    result = run_search(study, Counting("nasbench201", "cifar10"), n_unique=1)
+    assert calls == [space.to_string(a), space.to_string(b)]
+    assert [t.state for t in study.trials] == [TrialState.PRUNED, TrialState.PRUNED, TrialState.COMPLETE]
+    again = study.trials[1]
+    assert again.intermediate_values == study.trials[0].intermediate_values
+    assert (again.user_attrs["duplicate_of"], again.user_attrs["cost_seconds"]) == (0, 0.0)
+    assert result.cost_seconds == study.trials[0].user_attrs["cost_seconds"] + study.trials[2].user_attrs["cost_seconds"]
+    assert (result.unique_evaluations, result.pruned, result.duplicates) == (1, 1, 1)
+
+
+def test_a_budget_of_paid_seconds_stops_the_search_after_the_trial_that_crosses_it(
+        nb201_objective: BenchmarkObjective) -> None:
+    space = nb201_objective.space
+    first = create_study(space, RandomArchitectureSampler(space, seed=0))
+    run_search(first, nb201_objective, n_unique=5)
+    costs = [t.user_attrs["cost_seconds"] for t in first.trials]
+    budget = sum(costs[:2]) + 1.0  # crossed by the third trial
+    study = create_study(space, RandomArchitectureSampler(space, seed=0))
+    result = run_search(study, nb201_objective, n_unique=5, max_cost_seconds=budget)
+    assert result.unique_evaluations == 3
+    assert result.cost_seconds == pytest.approx(sum(costs[:3]))
+    resumed = run_search(study, nb201_objective, n_unique=5, max_cost_seconds=budget)  # spent: nothing more
+    assert resumed.trials == 3
+    with pytest.raises(InvalidArgumentError, match="^max_cost_seconds must be positive, got 0$"):
+        run_search(study, nb201_objective, n_unique=5, max_cost_seconds=0)

@@ -90,8 +90,8 @@ def test_make_pruner_prunes_training_from_half_its_epochs() -> None:
     assert (pruner._n_startup_trials, pruner._n_warmup_steps) == (5, 4)
     with pytest.raises(InvalidArgumentError, match="^pruner 'median' needs an objective that reports each epoch"):
         make_pruner("median", BenchmarkObjective("nasbench201", "cifar10"))
-    with pytest.raises(UnknownNameError, match="^unknown pruner 'hyperband'; choices: none, median$"):
-        make_pruner("hyperband", Training())  # type: ignore[arg-type]
+    with pytest.raises(UnknownNameError, match="^unknown pruner 'wilcoxon'; choices: none, median, asha, hyperband$"):
+        make_pruner("wilcoxon", Training())  # type: ignore[arg-type]
 
 
 IDENTITY = {"objective": "train", "dataset": "Cora", "epochs": 3, "data_root": None, "encoder_sha256": None}
@@ -164,3 +164,48 @@ def test_an_unknown_direction_is_refused(nb201_objective: BenchmarkObjective) ->
     space = nb201_objective.space
     with pytest.raises(InvalidArgumentError, match="^direction must be 'maximize' or 'minimize', got 'up'$"):
         create_study(space, RandomArchitectureSampler(space), direction="up")
+
+
+def test_make_pruner_promotes_at_the_first_column_of_a_multi_fidelity_objective() -> None:
+    from latentnas.objectives import MultiFidelityObjective
+    from latentnas.study import make_pruner
+
+    objective = MultiFidelityObjective("nasbench201", "cifar10")
+    asha = make_pruner("asha", objective)
+    assert isinstance(asha, optuna.pruners.SuccessiveHalvingPruner)
+    assert (asha._min_resource, asha._reduction_factor, asha._min_early_stopping_rate) == (12, 3, 0)
+    hyperband = make_pruner("hyperband", objective)
+    assert isinstance(hyperband, optuna.pruners.HyperbandPruner)
+    assert (hyperband._min_resource, hyperband._max_resource, hyperband._reduction_factor) == (12, 200, 3)
+    median = make_pruner("median", objective)
+    assert isinstance(median, optuna.pruners.MedianPruner)
+    assert (median._n_startup_trials, median._n_warmup_steps) == (5, 12)
+
+
+def test_make_pruner_halves_training_from_its_first_epoch() -> None:
+    from latentnas.study import make_pruner
+
+    class Training:  # what make_pruner reads of a training objective
+        reports_intermediate, epochs = True, 27
+
+    asha = make_pruner("asha", Training())  # type: ignore[arg-type]
+    assert isinstance(asha, optuna.pruners.SuccessiveHalvingPruner) and asha._min_resource == 1
+    hyperband = make_pruner("hyperband", Training())  # type: ignore[arg-type]
+    assert isinstance(hyperband, optuna.pruners.HyperbandPruner)
+    assert (hyperband._min_resource, hyperband._max_resource) == (1, 27)
+
+
+def test_asha_promotes_the_top_third_of_the_cheap_values_seen() -> None:
+    from latentnas.objectives import MultiFidelityObjective
+    from latentnas.study import make_pruner
+
+    objective = MultiFidelityObjective("nasbench201", "cifar10")
+    space = objective.space
+    study = create_study(space, RandomArchitectureSampler(space, seed=0), pruner=make_pruner("asha", objective))
+    run_search(study, objective, n_unique=10)
+    for t in study.trials:
+        low = t.intermediate_values[12]
+        seen = sorted((u.intermediate_values[12] for u in study.trials if u.number <= t.number), reverse=True)
+        promoted = low >= seen[max(len(seen) // 3 - 1, 0)]
+        assert t.state == (TrialState.COMPLETE if promoted else TrialState.PRUNED)
+    assert sum(t.state == TrialState.PRUNED for t in study.trials) > 0

@@ -11,6 +11,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from latentnas.errors import InvalidArgumentError, UnknownNameError
@@ -57,6 +58,9 @@ class TabularBenchmark(ABC):
     datasets: tuple[str, ...]
     #: Fidelities besides the default (``None``), e.g. ``("12ep",)``.
     fidelities: tuple[str, ...] = ()
+    #: Training epochs behind each column where the table says (``None``: the main column), e.g.
+    #: ``{"12ep": 12, None: 200}``; a multi-fidelity objective reports each column at its epochs.
+    fidelity_epochs: Mapping[str | None, int] = MappingProxyType({})
 
     def check_dataset(self, dataset: str) -> str:
         if dataset not in self.datasets:

@@ -45,6 +45,7 @@ class NasBench201Benchmark(TabularBenchmark):
     space_name = "nasbench201"
     datasets = tuple(_PREFIX)
     fidelities = ("12ep",)
+    fidelity_epochs = MappingProxyType({"12ep": _SHORT_EPOCHS, None: _FULL_EPOCHS})
 
     def __init__(self) -> None:
         self._space = NasBench201Space()

@@ -18,7 +18,8 @@ DEFAULT_BENCHMARK = "nasbench201"
 
 def cmd_search(args: argparse.Namespace) -> dict[str, Any]:
     from latentnas.evaluation.runs import TRANSFER_SAMPLERS
-    from latentnas.objectives import BenchmarkObjective
+    from latentnas.objectives import BenchmarkObjective, MultiFidelityObjective
+    from latentnas.objectives.fidelities import fidelity_name
     from latentnas.samplers import LATENT_SAMPLERS, SAMPLERS, make_sampler
     from latentnas.study import PRUNERS, create_study, default_storage, make_pruner, resume, run_search
 
@@ -40,10 +41,17 @@ def cmd_search(args: argparse.Namespace) -> dict[str, Any]:
         refuse(args, ("epochs", "data_root", "data"),
                 applies="with --objective train (--objective benchmark looks up a table)")
         if args.pruner != "none":
-            raise InvalidArgumentError(f"--pruner {args.pruner} needs --objective train (table lookups report no epochs)")
+            refuse(args, ("fidelity",), applies="without --pruner (a pruner goes through every column of the table, "
+                                                 "cheapest first)")
         args.benchmark = args.benchmark or DEFAULT_BENCHMARK
-    objective: Any = training_objective(args) if training else BenchmarkObjective(
-        args.benchmark, args.dataset, fidelity=args.fidelity)
+    objective: Any
+    if training:
+        objective = training_objective(args)
+    elif args.pruner != "none":  # several fidelities: cheap columns first, the pruner promotes
+        objective = MultiFidelityObjective(args.benchmark, args.dataset)
+        args.fidelity = "-".join(map(fidelity_name, objective.fidelities))
+    else:
+        objective = BenchmarkObjective(args.benchmark, args.dataset, fidelity=args.fidelity)
     space = objective.space
     if args.space is not None and args.space not in (space.name, space.checkpoint_name):
         raise InvalidArgumentError(
@@ -209,12 +217,13 @@ def cmd_compare(args: argparse.Namespace) -> dict[str, Any]:
             args.benchmark, datasets=tuple(args.datasets or get_benchmark(args.benchmark).datasets),
             samplers=tuple(args.samplers or SAMPLERS.names()),
             seeds=tuple(args.seed_list if args.seed_list is not None else range(args.seeds)), budget=args.budget,
-            fidelity=args.fidelity, sampler_options=options)
+            fidelity=args.fidelity, sampler_options=options, budget_seconds=args.budget_seconds)
         if args.workers < 1:
             raise LatentNASError(f"--workers must be positive, got {args.workers}")
         argv += ["--benchmark", config.benchmark, "--datasets", *config.datasets, "--samplers", *config.samplers]
         argv += (["--seed-list", *map(str, config.seeds)] if args.seed_list is not None else ["--seeds", str(args.seeds)])
         argv += ["--budget", str(config.budget)] + (["--fidelity", config.fidelity] if config.fidelity else [])
+        argv += ["--budget-seconds", f"{config.budget_seconds:g}"] if config.budget_seconds is not None else []
         argv += (["--options", json.dumps(options)] if options else []) + ["--workers", str(args.workers)]
     argv += ["--out", args.out] + (["--no-plot"] if args.no_plot else [])
     if not args.force and (out / "runs.csv").exists():
@@ -273,8 +282,11 @@ def register(add: AddCommand) -> None:
     p.add_argument("--epochs", type=positive_int, default=None,
                    help="training epochs per architecture (--objective train)")
     p.add_argument("--pruner", default="none",
-                   help="none, or median: stop trials below the median of earlier ones at the same epoch, from half "
-                        "the epochs on (--objective train); pruned architectures do not count toward --trials")
+                   help="none; median (stop trials below the median of earlier ones at the same epoch, from half the "
+                        "epochs on); asha (successive halving: go on past a rung only in the top third); or hyperband. "
+                        "With --objective train it prunes epochs; on a benchmark it looks each architecture up at the "
+                        "cheap column first (NB201: 12 epochs) and in full only if the pruner promotes it. Pruned "
+                        "architectures do not count toward --trials")
 
     p = add("studies", cmd_studies, "list the studies of a storage: space, sampler, unique architectures, best")
     p.add_argument("--storage", default=None, help="Optuna storage URL (default: latentnas's own, the one `latentnas studies` lists)")
@@ -284,12 +296,17 @@ def register(add: AddCommand) -> None:
     p.add_argument("--benchmark", default="nasbench201", help="tabular benchmark (see `latentnas benchmarks`)")
     p.add_argument("--datasets", nargs="+", default=None, help="datasets of the benchmark (default: all)")
     p.add_argument("--samplers", nargs="+", default=None,
-                   help="registered samplers (default: all); latent-bo+transfer: latent-bo learning from the "
-                        "benchmark's other datasets")
+                   help="registered samplers (default: all); NAME+PRUNER (latent-bo+asha, tpe+hyperband) runs NAME "
+                        "over the benchmark's fidelities, cheapest first, its pruner deciding the promotions; "
+                        "latent-bo+transfer (or latent-bo+transfer+asha) learns from the benchmark's other datasets")
     p.add_argument("--seeds", type=int, default=30, help="seeds 0..N-1")
     p.add_argument("--seed-list", type=int, nargs="+", default=None, help="these seeds instead of 0..N-1")
     p.add_argument("--budget", type=int, default=100, help="unique architectures per run")
     p.add_argument("--fidelity", default=None, help="benchmark column to search (figures judge the main column)")
+    p.add_argument("--budget-seconds", type=float, default=None,
+                   help="also stop each run once it has paid this many simulated seconds (the table's training "
+                        "times, pruned architectures included); the cost table then gives the simulated seconds "
+                        "to the top 0.1 %%")
     p.add_argument("--options", default="{}",
                    help='sampler keyword arguments as JSON, e.g. \'{"latent-bo": {"n_initial": 10}}\'')
     p.add_argument("--workers", type=int, default=1, help="processes, one torch thread each")

@@ -21,7 +21,7 @@ from latentnas.evaluation.experiment import (
 )
 from latentnas.evaluation.protocol import Summary, common_seeds, regret_curves, summarize
 from latentnas.evaluation.record import CurvePoint, RunRecord, read_curves, read_runs, write_curves, write_runs
-from latentnas.evaluation.report import dataset_table, plot_regret, runs_table, sampler_table
+from latentnas.evaluation.report import cost_table, dataset_table, plot_regret, runs_table, sampler_table
 from latentnas.evaluation.runs import (
     TOP_FRACTION,
     ComparisonConfig,
@@ -29,6 +29,7 @@ from latentnas.evaluation.runs import (
     TableRanks,
     run_comparison,
     run_one,
+    split_entry,
     table_ranks,
     with_ranks,
 )
@@ -42,6 +43,7 @@ __all__ = [
     "Summary",
     "TableRanks",
     "common_seeds",
+    "cost_table",
     "dataset_table",
     "plot_regret",
     "read_curves",
@@ -56,6 +58,7 @@ __all__ = [
     "runs_table",
     "sampler_table",
     "source_revision",
+    "split_entry",
     "summarize",
     "table_ranks",
     "tables_in",

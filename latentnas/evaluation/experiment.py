@@ -20,7 +20,7 @@ from pathlib import Path
 from latentnas.errors import InvalidArgumentError
 from latentnas.evaluation.protocol import common_seeds, summarize
 from latentnas.evaluation.record import RunRecord, read_runs, write_curves, write_runs
-from latentnas.evaluation.report import caption, dataset_table, plot_regret, runs_table, sampler_table
+from latentnas.evaluation.report import caption, cost_table, dataset_table, plot_regret, runs_table, sampler_table
 
 RUNS = "runs.csv"
 #: Per-run curves, gzipped (they are a hundred times the size of the runs).
@@ -30,7 +30,7 @@ COMMAND = "command.txt"
 COMMIT = "commit.txt"
 PLOT = "regret.png"
 #: The layouts a README block can ask for.
-LAYOUTS = ("runs", "samplers", "datasets", "datasets-rank")
+LAYOUTS = ("runs", "samplers", "datasets", "datasets-rank", "cost")
 
 _BLOCK = re.compile(r"(<!-- table: (?P<record>[\w.-]+) (?P<layout>[\w-]+) -->\n)(?P<body>.*?)(<!-- /table -->)", re.S)
 
@@ -56,9 +56,12 @@ def _git(root: Path, *args: str) -> str:
 
 def record_table(records: Sequence[RunRecord]) -> str:
     """The ``table.md`` of a record: what it covers, then every figure per dataset and sampler on the common seeds
-    (and, for several datasets, the samplers side by side)."""
+    (with a budget of simulated seconds or a pruner, the :func:`cost_table` too; for several datasets, the samplers
+    side by side)."""
     summaries = summarize(records, seeds=common_seeds(records))
     parts = [caption(summaries), runs_table(summaries)]
+    if any(s.budget_seconds is not None or s.mean_pruned is not None for s in summaries):
+        parts.append(cost_table(summaries))
     if len({s.dataset for s in summaries}) > 1:
         parts.append(dataset_table(summaries))
     return "\n\n".join(parts) + "\n"
@@ -117,7 +120,8 @@ def render_table(folder: str | Path, layout: str, *, link: str | None = None) ->
         folder: A record folder.
         layout: One of :data:`LAYOUTS`: ``runs`` (:func:`runs_table`), ``samplers`` (:func:`sampler_table`),
             ``datasets`` (:func:`dataset_table`, test accuracy and share that found the top 0.1 %),
-            ``datasets-rank`` (:func:`dataset_table`, rank percentile of the best architecture found).
+            ``datasets-rank`` (:func:`dataset_table`, rank percentile of the best architecture found), ``cost``
+            (:func:`cost_table`, simulated seconds to the top 0.1 %).
         link: How the caption names the record (default: the folder as given).
     """
     if layout not in LAYOUTS:
@@ -125,7 +129,7 @@ def render_table(folder: str | Path, layout: str, *, link: str | None = None) ->
     records = read_record(folder)
     summaries = summarize(records, seeds=common_seeds(records))
     table = {"runs": runs_table, "samplers": sampler_table, "datasets": dataset_table,
-             "datasets-rank": lambda s: dataset_table(s, cell="rank")}[layout](summaries)
+             "datasets-rank": lambda s: dataset_table(s, cell="rank"), "cost": cost_table}[layout](summaries)
     return f"{caption(summaries)} (`{link or folder}`):\n\n{table}\n"
 
 

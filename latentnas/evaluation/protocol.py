@@ -4,10 +4,13 @@ Per benchmark, dataset and sampler, over seeds: the test accuracy of the best ar
 sample standard deviation), the share of seeds that found an architecture in the table's top 0.1 % by validation,
 the median number of unique architectures it took them, the median rank percentile of the best architecture found,
 and the mean validation regret after every unique architecture. Samplers are compared on the seeds they all ran.
+Where the table records training times: the median simulated seconds to reach the top 0.1 % (see
+:attr:`Summary.median_seconds_to_top`).
 """
 
 from __future__ import annotations
 
+import math
 import statistics
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
@@ -37,6 +40,14 @@ class Summary:
         mean_simulated_seconds: Mean training time the table records for a run's architectures (``None`` where
             it records none).
         optimum_test: Test accuracy of the table's best architecture by validation.
+        budget_seconds: The runs' budget of simulated seconds (``None``: unique architectures only).
+        median_seconds_to_top: Median over all seeds of :attr:`RunRecord.seconds_to_top`, the simulated seconds
+            paid up to the first full evaluation of a top 0.1 % architecture, a seed that did not reach it within the
+            budget counting as never (``math.inf``, so the median is ``inf`` unless at least half of the seeds reached
+            it); ``None`` where the table records no times.
+        reached: Seeds that reached the top 0.1 % (``found_share`` times the seeds).
+        mean_unique: Mean unique architectures evaluated in full per run.
+        mean_pruned: Mean architectures stopped by the pruner per run (``None``: runs without a pruner).
     """
 
     benchmark: str
@@ -53,6 +64,11 @@ class Summary:
     median_seconds: float
     mean_simulated_seconds: float | None
     optimum_test: float | None
+    budget_seconds: float | None = None
+    median_seconds_to_top: float | None = None
+    reached: int = 0
+    mean_unique: float = 0.0
+    mean_pruned: float | None = None
 
 
 def summarize(records: Iterable[RunRecord], *, seeds: Collection[int] | None = None) -> list[Summary]:
@@ -85,6 +101,8 @@ def _summary(runs: list[RunRecord]) -> Summary:
     found = [r.queries_to_top for r in runs if r.found_top and r.queries_to_top is not None]
     ranks = [r.valid_top_percent for r in runs if r.valid_top_percent is not None]
     simulated = [r.simulated_seconds for r in runs if r.simulated_seconds is not None]
+    to_top = [r.seconds_to_top if r.found_top and r.seconds_to_top is not None else math.inf for r in runs]
+    pruned = [r.pruned for r in runs if r.pruned is not None]
     return Summary(
         benchmark=first.benchmark, dataset=first.dataset, fidelity=first.fidelity, sampler=first.sampler,
         budget=first.budget, seeds=tuple(seeds), test_mean=statistics.fmean(values),
@@ -94,7 +112,10 @@ def _summary(runs: list[RunRecord]) -> Summary:
         median_valid_top_percent=statistics.median(ranks) if len(ranks) == len(runs) else None,
         median_seconds=statistics.median(r.seconds for r in runs),
         mean_simulated_seconds=statistics.fmean(simulated) if len(simulated) == len(runs) else None,
-        optimum_test=first.optimum_test,
+        optimum_test=first.optimum_test, budget_seconds=first.budget_seconds,
+        median_seconds_to_top=statistics.median(to_top) if len(simulated) == len(runs) else None,
+        reached=sum(r.found_top for r in runs), mean_unique=statistics.fmean(r.unique for r in runs),
+        mean_pruned=statistics.fmean(pruned) if len(pruned) == len(runs) else None,
     )
 
 

@@ -50,11 +50,13 @@ class RunRecord:
         sampler: Registered sampler name.
         seed: The sampler's seed.
         budget: Unique architectures asked for.
-        unique: Unique architectures evaluated.
+        unique: Unique architectures evaluated in full (on the column searched; pruned ones apart), within the
+            budget.
         trials: Optuna trials, duplicates and failures included.
         best_valid: Validation accuracy (searched column) of the best architecture found.
         test_at_best_valid: Test accuracy of that architecture (main column): the figure reported.
-        found_top: Whether an architecture in the table's top fraction by validation was evaluated.
+        found_top: Whether an architecture in the table's top fraction by validation was evaluated (on the main
+            column, within the budget).
         queries_to_top: Unique architectures evaluated up to and including the first such one.
         seconds: Wall-clock seconds of the search.
         optimum_test: Test accuracy of the table's best architecture by validation.
@@ -62,8 +64,16 @@ class RunRecord:
         valid_top_percent: Rank percentile of the best architecture among the whole table by validation:
             ``100 * rank / rows``, rank 1 being the table's best (so smaller is better).
         test_top_percent: The same by test accuracy.
-        simulated_seconds: Training time the table records for the ``unique`` architectures, summed (``None``
-            where the table records none).
+        simulated_seconds: Training time the table records for what the run evaluated, summed: the ``unique``
+            architectures, and the columns that pruned architectures were looked up in (``None`` where the table
+            records none). With ``budget_seconds`` it may exceed it by the one evaluation that crossed it.
+        pruned: Architectures the study's pruner stopped at a cheaper column (``None``: a run without a pruner).
+        budget_seconds: The run's budget of simulated seconds (``None``: unique architectures only).
+        seconds_to_top: Simulated seconds to reach the top fraction: what the run had paid (pruned architectures
+            included) when the first full evaluation (main column) of an architecture in the table's top fraction by
+            validation ended, an evaluation within the budget; ``None`` if the run did not reach it (or the table
+            records no times). Reaching needs that full evaluation: a top architecture pruned at a cheap column was
+            not found.
         curve: One point per unique architecture; not a column of ``runs.csv`` (see :func:`write_curves`).
     """
 
@@ -85,6 +95,9 @@ class RunRecord:
     valid_top_percent: float | None = None
     test_top_percent: float | None = None
     simulated_seconds: float | None = None
+    pruned: int | None = None
+    budget_seconds: float | None = None
+    seconds_to_top: float | None = None
     curve: tuple[CurvePoint, ...] = ()
 
     @property
@@ -109,7 +122,8 @@ class RunRecord:
             found_top=_bool(row["found_top"]), queries_to_top=_int(get("queries_to_top")),
             seconds=float(row["seconds"]), optimum_test=_float(get("optimum_test")), best_arch=get("best_arch"),
             valid_top_percent=_float(get("valid_top_percent")), test_top_percent=_float(get("test_top_percent")),
-            simulated_seconds=_float(get("simulated_seconds")),
+            simulated_seconds=_float(get("simulated_seconds")), pruned=_int(get("pruned")),
+            budget_seconds=_float(get("budget_seconds")), seconds_to_top=_float(get("seconds_to_top")),
         )
 
 

@@ -1,12 +1,14 @@
 """Reports of a comparison: markdown tables of :class:`~latentnas.evaluation.Summary` rows and a regret plot.
 
-Tables come in three layouts: :func:`runs_table` (one row per dataset and sampler, every figure of the protocol),
-:func:`sampler_table` (one dataset, one row per sampler) and :func:`dataset_table` (datasets down, samplers across,
-one figure per cell). The plot needs matplotlib, an optional dependency: ``pip install 'latentnas[plot]'``.
+Tables come in four layouts: :func:`runs_table` (one row per dataset and sampler, every figure of the protocol),
+:func:`sampler_table` (one dataset, one row per sampler), :func:`dataset_table` (datasets down, samplers across,
+one figure per cell) and :func:`cost_table` (budgets in simulated seconds: time to the top 0.1 %, architectures
+evaluated in full and pruned). The plot needs matplotlib, an optional dependency: ``pip install 'latentnas[plot]'``.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any, Literal
@@ -64,7 +66,10 @@ def caption(summaries: Sequence[Summary]) -> str:
     seeds = {s.seeds for s in summaries}
     which = (f"{len(first.seeds)} seeds ({seeds_text(first.seeds)}), every sampler on the same seeds"
              if len(seeds) == 1 else "seeds per row")
-    return f"{first.benchmark}{searched}, {first.budget} unique architectures per run, {which}"
+    budget = f"{first.budget} unique architectures"
+    if first.budget_seconds is not None:
+        budget += f" or {first.budget_seconds:,.0f} simulated seconds (whichever comes first)"
+    return f"{first.benchmark}{searched}, {budget} per run, {which}"
 
 
 def runs_table(summaries: Sequence[Summary]) -> str:
@@ -76,6 +81,24 @@ def runs_table(summaries: Sequence[Summary]) -> str:
     rows = [[s.dataset, s.sampler, mean_std(s.test_mean, s.test_std), percent(s.found_share),
              _median(s.median_queries_to_top), top_percent(s.median_valid_top_percent), str(len(s.seeds)),
              f"{s.median_seconds:.2f}"] + ([f"{s.mean_simulated_seconds:.0f}"] if simulated else [])
+            for s in summaries]
+    return _markdown(header, rows)
+
+
+def cost_table(summaries: Sequence[Summary]) -> str:
+    """Budgets in simulated seconds, one row per dataset and sampler: seeds that reached the top 0.1 %, the median
+    simulated seconds to reach it (:attr:`Summary.median_seconds_to_top`; ``never`` when fewer than half reached it),
+    simulated seconds per run, and the architectures evaluated in full and pruned (means per run)."""
+    _check(summaries)
+
+    def seconds(value: float | None) -> str:
+        return "-" if value is None else "never" if value == math.inf else f"{value:,.0f}"
+
+    header = ["dataset", "sampler", f"reached {_TOP}", "simulated s to it (median)", "simulated s/run (mean)",
+              "evaluated in full (mean)", "pruned (mean)", "test at best valid (mean ± std)"]
+    rows = [[s.dataset, s.sampler, f"{s.reached}/{len(s.seeds)}", seconds(s.median_seconds_to_top),
+             seconds(s.mean_simulated_seconds), f"{s.mean_unique:.1f}",
+             "-" if s.mean_pruned is None else f"{s.mean_pruned:.1f}", mean_std(s.test_mean, s.test_std)]
             for s in summaries]
     return _markdown(header, rows)
 

@@ -1,8 +1,14 @@
-"""Running samplers x datasets x seeds on a tabular benchmark, at one budget of unique architectures.
+"""Running samplers x datasets x seeds on a tabular benchmark, at one budget of unique architectures (and, where
+the table records training times, of simulated seconds).
 
 Every run is a fresh in-memory Optuna study (:func:`latentnas.study.run_search`); baselines and latent samplers run
 through the same code, on the same seeds, with the same budget. Regret, the top-fraction threshold and rank
 percentiles are judged on the benchmark's main column, whatever column is searched.
+
+Several fidelities: a sampler entry ``"NAME+PRUNER"`` (``"latent-bo+asha"``, ``"tpe+hyperband"``) runs sampler
+``NAME`` on :class:`~latentnas.objectives.MultiFidelityObjective` (every column of the benchmark, cheapest first) with
+the pruner ``PRUNER`` of :func:`latentnas.study.make_pruner` deciding the promotions; its runs pay for what they
+evaluated, pruned architectures included, so compare them with ``budget_seconds``.
 
 Example:
     >>> config = ComparisonConfig("nasbench201", datasets=("cifar10",), samplers=("random", "evolution"),
@@ -27,25 +33,25 @@ from latentnas.evaluation.record import CurvePoint, RunRecord
 
 #: The top fraction of a table (by validation) whose discovery the protocol reports: the top 0.1 %.
 TOP_FRACTION = 0.001
-#: A sampler label ending so (``latent-bo+transfer``) runs the sampler with the benchmark's other datasets as
-#: transfer sources (:meth:`~latentnas.benchmarks.TabularBenchmark.transfer_sources`).
-TRANSFER_SUFFIX = "+transfer"
-#: The samplers that take transfer sources.
+#: The samplers that take transfer sources: entry ``NAME+transfer`` runs them with the benchmark's other datasets as
+#: sources (:func:`split_label`, :meth:`~latentnas.benchmarks.TabularBenchmark.transfer_sources`).
 TRANSFER_SAMPLERS = ("latent-bo",)
 
 
 def split_label(label: str) -> tuple[str, bool]:
-    """``(registered sampler name, with transfer)`` of a comparison's sampler label.
+    """``(the entry without "+transfer", with transfer)`` of a comparison's sampler entry: ``NAME+transfer``, or
+    ``NAME+transfer+PRUNER`` (several fidelities, see :func:`split_entry`), runs ``NAME`` with the benchmark's
+    other datasets as transfer sources.
 
     Raises:
         InvalidArgumentError: The label asks transfer of a sampler that takes no sources.
     """
-    if not label.endswith(TRANSFER_SUFFIX):
+    name, plus, rest = label.partition("+")
+    if rest != "transfer" and not rest.startswith("transfer+"):
         return label, False
-    name = label[: -len(TRANSFER_SUFFIX)]
     if name not in TRANSFER_SAMPLERS:
         raise InvalidArgumentError(f"'{label}': transfer applies to {', '.join(TRANSFER_SAMPLERS)}, not '{name}'")
-    return name, True
+    return name + rest[len("transfer"):], True
 
 
 @dataclass(frozen=True)
@@ -59,9 +65,14 @@ class ComparisonConfig:
             (e.g. ``latent-bo+transfer``) runs ``NAME`` with transfer from the benchmark's other datasets.
         seeds: One run per seed per sampler and dataset.
         budget: Unique architectures per run.
-        fidelity: Column searched (``None``: the main column); figures are judged on the main column.
-        sampler_options: Keyword arguments per sampler name, JSON values only, e.g.
+        fidelity: Column searched (``None``: the main column) by entries without a pruner; figures are judged on
+            the main column.
+        sampler_options: Keyword arguments per sampler entry, JSON values only, e.g.
             ``{"latent-bo": {"n_initial": 10}}``.
+        budget_seconds: Also stop a run once its evaluations have paid this many simulated seconds (the table's
+            training times; pruned architectures pay for the columns they were looked up in). The evaluation that
+            crosses it is run but not counted: figures count the evaluations that ended within it. ``None``: a
+            budget of unique architectures only.
     """
 
     benchmark: str
@@ -72,6 +83,7 @@ class ComparisonConfig:
     budget: int
     fidelity: str | None = None
     sampler_options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    budget_seconds: float | None = None
 
     def __post_init__(self) -> None:
         from latentnas.benchmarks import get_benchmark
@@ -90,8 +102,21 @@ class ComparisonConfig:
         for dataset in self.datasets:
             bench.check_dataset(dataset)
         bench.check_fidelity(self.fidelity)
-        for sampler in self.samplers:
-            SAMPLERS.get(split_label(sampler)[0])
+        for entry in self.samplers:
+            sampler, pruner = split_entry(split_label(entry)[0])
+            SAMPLERS.get(sampler)
+            if pruner is not None:
+                from latentnas.objectives import MultiFidelityObjective
+                from latentnas.study import PRUNERS
+
+                if pruner not in PRUNERS or pruner == "none":
+                    raise InvalidArgumentError(f"unknown pruner '{pruner}' in sampler entry '{entry}'; choices: "
+                                               f"{', '.join(p for p in PRUNERS if p != 'none')}")
+                MultiFidelityObjective(bench, self.datasets[0])  # a benchmark of one column is refused here
+        if self.budget_seconds is not None and (isinstance(self.budget_seconds, bool)
+                                                or not isinstance(self.budget_seconds, (int, float))
+                                                or not self.budget_seconds > 0):
+            raise InvalidArgumentError(f"budget_seconds must be a positive number, got {self.budget_seconds!r}")
         if any(isinstance(s, bool) or not isinstance(s, int) or s < 0 for s in self.seeds):
             raise InvalidArgumentError(f"seeds must be non-negative integers, got {', '.join(map(str, self.seeds))}")
         if isinstance(self.budget, bool) or not isinstance(self.budget, int) or self.budget < 1:
@@ -113,16 +138,26 @@ class ComparisonConfig:
     def jobs(self) -> list[RunJob]:
         """One job per run, datasets outermost, then samplers, then seeds."""
         return [RunJob(self.benchmark, d, s, seed, budget=self.budget, fidelity=self.fidelity,
-                       options=dict(self.sampler_options.get(s, {})))
+                       options=dict(self.sampler_options.get(s, {})), budget_seconds=self.budget_seconds)
                 for d in self.datasets for s in self.samplers for seed in self.seeds]
 
     def to_dict(self) -> dict[str, Any]:
         return {**asdict(self), "sampler_options": {k: dict(v) for k, v in self.sampler_options.items()}}
 
 
+def split_entry(entry: str) -> tuple[str, str | None]:
+    """A comparison's sampler entry as (sampler, pruner): ``"tpe+hyperband" -> ("tpe", "hyperband")``,
+    ``"tpe" -> ("tpe", None)``."""
+    sampler, plus, pruner = entry.partition("+")
+    if plus and not (sampler and pruner):
+        raise InvalidArgumentError(f"a sampler entry is NAME or NAME+PRUNER, got '{entry}'")
+    return sampler, pruner if plus else None
+
+
 @dataclass(frozen=True)
 class RunJob:
-    """One run of a comparison (picklable, for a process pool)."""
+    """One run of a comparison (picklable, for a process pool); ``sampler`` is an entry, ``NAME`` or
+    ``NAME+PRUNER`` (see :func:`split_entry`)."""
 
     benchmark: str
     dataset: str
@@ -132,52 +167,67 @@ class RunJob:
     budget: int
     fidelity: str | None = None
     options: Mapping[str, Any] = field(default_factory=dict)
+    budget_seconds: float | None = None
 
 
 def run_one(job: RunJob) -> RunRecord:
-    """Runs one sampler on one dataset with one seed and returns its record, curve included."""
-    from latentnas.objectives import BenchmarkObjective
-    from latentnas.samplers import make_sampler
-    from latentnas.study import create_study, run_search
+    """Runs one sampler entry on one dataset with one seed and returns its record, curve included.
 
-    objective = BenchmarkObjective(job.benchmark, job.dataset, fidelity=job.fidelity)
-    judge = BenchmarkObjective(job.benchmark, job.dataset) if job.fidelity else objective
+    The study is named ``DATASET-ENTRY-seedSEED``: Hyperband assigns trials to brackets by a hash of the study's name,
+    so the same name gives the same runs.
+    """
+    from latentnas.objectives import BenchmarkObjective, MultiFidelityObjective
+    from latentnas.samplers import make_sampler
+    from latentnas.study import create_study, make_pruner, run_search
+
+    entry, transfer = split_label(job.sampler)
+    name, pruner = split_entry(entry)
+    objective: BenchmarkObjective | MultiFidelityObjective = (
+        MultiFidelityObjective(job.benchmark, job.dataset) if pruner else
+        BenchmarkObjective(job.benchmark, job.dataset, fidelity=job.fidelity))
+    judge = BenchmarkObjective(job.benchmark, job.dataset)
     stats = judge.stats
     threshold = stats.top_threshold(TOP_FRACTION)
     space = objective.space
-    name, transfer = split_label(job.sampler)
     options = dict(job.options)
     if transfer:
         options["transfer"] = transfer_sources(job.benchmark, job.dataset)
     start = time.perf_counter()
-    study = create_study(space, make_sampler(name, space, seed=job.seed, **options))
-    result = run_search(study, objective, n_unique=job.budget)
+    study = create_study(space, make_sampler(name, space, seed=job.seed, **options),
+                         pruner=make_pruner(pruner, objective) if pruner else None,
+                         study_name=f"{job.dataset}-{job.sampler}-seed{job.seed}")
+    result = run_search(study, objective, n_unique=job.budget, max_cost_seconds=job.budget_seconds)
     seconds = time.perf_counter() - start
 
     costed = bool(result.history) and objective(space.from_string(result.history[0]["arch"])).cost_seconds is not None
+    history = [row for row in result.history
+               if not costed or job.budget_seconds is None or row["cumulative_cost"] <= job.budget_seconds]
     best_valid = -math.inf
     best_final_valid = -math.inf
     test_at_best: float | None = None
+    best_arch: str | None = None
     found_at: int | None = None
+    seconds_to_top: float | None = None
     curve = []
-    for i, row in enumerate(result.history, start=1):
+    for i, row in enumerate(history, start=1):
         final = judge(space.from_string(row["arch"]))
         if found_at is None and final.valid >= threshold:
             found_at = i
+            seconds_to_top = row["cumulative_cost"] if costed else None
         if row["valid"] > best_valid:
-            best_valid, test_at_best, best_final_valid = row["valid"], final.test, final.valid
+            best_valid, test_at_best, best_final_valid, best_arch = row["valid"], final.test, final.valid, row["arch"]
         curve.append(CurvePoint(i, test_at_best, stats.best.valid - best_final_valid,
                                 row["cumulative_cost"] if costed else None))
     ranks = table_ranks(job.benchmark, job.dataset)
     return RunRecord(
-        benchmark=job.benchmark, dataset=job.dataset, fidelity=job.fidelity, sampler=job.sampler, seed=job.seed,
-        budget=job.budget, unique=result.unique_evaluations, trials=result.trials,
-        best_valid=result.best_valid if result.best_valid is not None else -math.inf,
+        benchmark=job.benchmark, dataset=job.dataset, fidelity=None if pruner else job.fidelity, sampler=job.sampler,
+        seed=job.seed, budget=job.budget, unique=len(history), trials=result.trials, best_valid=best_valid,
         test_at_best_valid=test_at_best, found_top=found_at is not None, queries_to_top=found_at,
-        seconds=round(seconds, 2), optimum_test=stats.best.test, best_arch=result.best_arch,
-        valid_top_percent=ranks.valid_top_percent(best_final_valid) if result.history else None,
+        seconds=round(seconds, 2), optimum_test=stats.best.test, best_arch=best_arch,
+        valid_top_percent=ranks.valid_top_percent(best_final_valid) if history else None,
         test_top_percent=ranks.test_top_percent(test_at_best),
-        simulated_seconds=curve[-1].simulated_seconds if curve else None, curve=tuple(curve),
+        simulated_seconds=result.cost_seconds if costed else None, pruned=result.pruned if pruner else None,
+        budget_seconds=job.budget_seconds, seconds_to_top=seconds_to_top, curve=tuple(curve),
     )
 
 

@@ -4,5 +4,6 @@ from __future__ import annotations
 
 from latentnas.objectives.base import Objective
 from latentnas.objectives.benchmark import BenchmarkObjective
+from latentnas.objectives.fidelities import MultiFidelityObjective
 
-__all__ = ["BenchmarkObjective", "Objective"]
+__all__ = ["BenchmarkObjective", "MultiFidelityObjective", "Objective"]

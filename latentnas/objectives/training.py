@@ -187,6 +187,8 @@ class TrainingObjective:
             if trial is not None:
                 trial.report(score["valid"], epoch)
                 if trial.should_prune():
+                    # What the pruned trial paid counts toward a budget of seconds (see latentnas.search).
+                    trial.set_user_attr("cost_seconds", time.perf_counter() - start)
                     raise optuna.TrialPruned(f"pruned at epoch {epoch} with validation {self.metric} "
                                              f"{score['valid']:.4g}")
         best_valid *= sign

@@ -16,6 +16,7 @@ direction: a sampler maximizes in a ``"maximize"`` study and minimizes in a ``"m
 from __future__ import annotations
 
 import random
+import statistics
 import warnings
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
@@ -47,15 +48,20 @@ class Observation:
     arch: Any
     key: str
     value: float
+    #: The trial's intermediate values by step, oriented like ``value`` (epochs of training, or a multi-fidelity
+    #: objective's cheaper columns).
+    steps: dict[int, float] = field(default_factory=dict)
 
 
 @dataclass
 class History:
     """What a sampler may know of a study: unique evaluated architectures, in trial order, and those running.
 
-    ``known`` holds the canonical keys of everything evaluated, failed or running, so that a proposal can avoid them.
-    ``sign`` is ``+1`` for a maximize study and ``-1`` for a minimize one: each observation's value is the trial's value
-    times ``sign``. ``unmapped`` says, for each completed trial whose params are not an architecture of the space, why.
+    ``known`` holds the canonical keys of everything evaluated, failed, pruned or running, so that a proposal can avoid
+    them. ``sign`` is ``+1`` for a maximize study and ``-1`` for a minimize one: each observation's value is the trial's
+    value times ``sign``. ``unmapped`` says, for each completed trial whose params are not an architecture of the
+    space, why. ``pruned`` holds the architectures the study's pruner stopped that reported a value first, each with
+    ``value`` its last intermediate value (a cheaper fidelity than the observations', see :meth:`mapped_pruned`).
     """
 
     observations: list[Observation] = field(default_factory=list)
@@ -63,6 +69,7 @@ class History:
     known: set[str] = field(default_factory=set)
     sign: float = 1.0
     unmapped: list[str] = field(default_factory=list)
+    pruned: list[Observation] = field(default_factory=list)
 
     @classmethod
     def from_study(cls, study: optuna.Study, space: SearchSpace[Any], *, exclude: int | None = None) -> History:
@@ -83,10 +90,15 @@ class History:
                     history.unmapped.append(f"trial {t.number}: {reason}")
                 continue
             key = t.user_attrs.get(KEY_ATTR) or space.canonical_key(arch)
-            if t.state == TrialState.COMPLETE and DUPLICATE_ATTR not in t.user_attrs and key not in history.known:
+            new = DUPLICATE_ATTR not in t.user_attrs and key not in history.known
+            steps = {step: history.sign * float(v) for step, v in t.intermediate_values.items()}
+            if t.state == TrialState.COMPLETE and new:
                 assert t.value is not None
                 value = float(t.value) if maximize else -float(t.value)
-                history.observations.append(Observation(t.number, arch, key, value))
+                history.observations.append(Observation(t.number, arch, key, value, steps))
+            elif t.state == TrialState.PRUNED and new and steps:
+                last = max(steps)
+                history.pruned.append(Observation(t.number, arch, key, steps[last], steps))
             elif t.state == TrialState.RUNNING and key not in history.known:
                 history.pending.append(arch)
             history.known.add(key)
@@ -96,6 +108,32 @@ class History:
         """Observations sorted best first (ties broken by trial order)."""
         ranked = sorted(self.observations, key=lambda o: (-o.value, o.number))
         return ranked if k is None else ranked[:k]
+
+    def mapped_pruned(self) -> list[Observation]:
+        """The pruned architectures with their last intermediate value put on the observations' scale.
+
+        A pruned architecture's value at step ``s`` is mapped by the least-squares line from the value at ``s`` to the
+        final value, fitted on the observations that reported step ``s`` (e.g. NB201's 12-epoch accuracy to its
+        200-epoch accuracy). Those whose step has fewer than :data:`MIN_MAPPED` such observations, or no spread in
+        them, are left out.
+        """
+        lines: dict[int, tuple[float, float] | None] = {}
+        out = []
+        for o in self.pruned:
+            step = max(o.steps)
+            if step not in lines:
+                pairs = [(b.steps[step], b.value) for b in self.observations if step in b.steps]
+                x = [p[0] for p in pairs]
+                fit = len(pairs) >= MIN_MAPPED and max(x) > min(x)
+                lines[step] = statistics.linear_regression(x, [p[1] for p in pairs]) if fit else None
+            line = lines[step]
+            if line is not None:
+                out.append(Observation(o.number, o.arch, o.key, line[0] * o.value + line[1], o.steps))
+        return out
+
+
+#: Observations that reported a step, at least, before pruned values at that step are mapped onto the final scale.
+MIN_MAPPED = 3
 
 
 _READ_STATES = (TrialState.COMPLETE, TrialState.RUNNING, TrialState.FAIL, TrialState.PRUNED)
@@ -126,6 +164,7 @@ def check_study_sampler(study: optuna.Study, description: dict[str, Any]) -> Non
     Raises:
         StorageError: The study was sampled by another configuration, naming the first field that differs.
     """
+    study = whole_study(study)
     stored = study.user_attrs.get(SAMPLER_ATTR)
     if stored is None:
         study.set_user_attr(SAMPLER_ATTR, description)
@@ -137,6 +176,12 @@ def check_study_sampler(study: optuna.Study, description: dict[str, Any]) -> Non
             f"study '{study.study_name}' was sampled with {path}={was!r}, this sampler has {path}={now!r}; "
             "resume with the same sampler configuration or choose another study"
         )
+
+
+def whole_study(study: optuna.Study) -> optuna.Study:
+    """The study itself, where Optuna hands a sampler one bracket's view of it (under ``HyperbandPruner``, a
+    ``_BracketStudy`` that lists the bracket's trials only and has no user attrs)."""
+    return getattr(study, "_study", study) if type(study).__name__ == "_BracketStudy" else study
 
 
 def first_difference(stored: Any, now: Any, path: str = "") -> tuple[str, Any, Any] | None:

@@ -23,6 +23,6 @@ def test_export_and_search_errors_are_one_line(tmp_path: Path, capsys: pytest.Ca
     assert capsys.readouterr().err.count("\n") == 1
     assert main(["search", "--objective", "train", "--dataset", "digits"]) == 2
     assert "--space" in capsys.readouterr().err
-    assert main(["search", "--pruner", "median", "--storage", f"sqlite:///{tmp_path / 's.db'}"]) == 2
-    assert "--pruner median needs --objective train" in capsys.readouterr().err
+    assert main(["search", "--pruner", "median", "--fidelity", "12ep", "--storage", f"sqlite:///{tmp_path / 's.db'}"]) == 2
+    assert "--fidelity applies only without --pruner" in capsys.readouterr().err
     assert not (tmp_path / "s.db").exists()

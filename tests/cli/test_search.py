@@ -95,6 +95,24 @@ def test_search_trains_on_digits(tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert result["unique_evaluations"] == 2 and result["objective"] == "train" and 0 < result["best_valid"] <= 100
 
 
+def test_search_with_a_pruner_on_a_benchmark_goes_through_its_fidelities(tmp_path: Path,
+                                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["search", "--pruner", "asha", "--trials", "4", "--storage", f"sqlite:///{tmp_path / 's.db'}",
+                 "--json"])
+    result = json.loads(capsys.readouterr().out)
+    assert code == 0 and result["unique_evaluations"] == 4 and result["pruned"] > 0
+    assert (result["fidelity"], result["study"]) == ("12ep-main", "nasbench201-cifar10-12ep-main-random-seed0")
+    assert result["cost_seconds"] > 0
+
+
+def test_latent_bo_trains_with_a_pruner(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                        saved: dict[str, Path]) -> None:
+    code, out, _ = search_data(capsys, tmp_path, saved["cora"], "--sampler", "latent-bo", "--pruner", "asha",
+                               "--trials", "3", "--json")
+    result = json.loads(out)
+    assert code == 0 and result["unique_evaluations"] == 3 and result["pruned"] > 0
+
+
 # ----------------------------------------------------------------------------------------- your own data (--data)
 def search_data(capsys: pytest.CaptureFixture[str], tmp_path: Path, data: Path, *extra: str) -> tuple[int, str, str]:
     code = main(["search", "--objective", "train", "--space", "nasbench-graph", "--data", str(data), "--epochs", "2",

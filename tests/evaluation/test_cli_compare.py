@@ -61,6 +61,8 @@ def test_compare_combines_runs_made_apart(capsys: pytest.CaptureFixture[str], tm
         (["--options", "[1]"], "--options must be a JSON object of sampler keyword arguments, got '[1]'"),
         (["--commit", "abc"], "--command and --commit describe runs made elsewhere; they need --from-runs"),
         (["--from-runs", "nowhere/runs.csv"], "no such file: nowhere/runs.csv"),
+        (["--budget-seconds", "-5"], "budget_seconds must be a positive number, got -5.0"),
+        (["--samplers", "tpe+pbt"], "unknown pruner 'pbt' in sampler entry 'tpe+pbt'"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(capsys: pytest.CaptureFixture[str], tmp_path: Path, args: list[str],
@@ -87,3 +89,17 @@ def test_compare_with_its_progress_bar_counts_runs(capsys: pytest.CaptureFixture
     captured = capsys.readouterr()
     assert "4/4" in captured.err.splitlines()[-1]
     assert "| cifar10 | random |" in captured.out
+
+
+def test_compare_runs_pruned_entries_on_a_budget_of_simulated_seconds(capsys: pytest.CaptureFixture[str],
+                                                                      tmp_path: Path) -> None:
+    out = tmp_path / "mf"
+    assert main(["compare", "--datasets", "cifar10", "--samplers", "tpe", "tpe+hyperband", "--seeds", "1",
+                 "--budget", "100", "--budget-seconds", "30000", "--out", str(out), "--no-plot", "--quiet"]) == 0
+    assert (out / "command.txt").read_text() == (
+        "latentnas compare --benchmark nasbench201 --datasets cifar10 --samplers tpe tpe+hyperband --seeds 1 "
+        f"--budget 100 --budget-seconds 30000 --workers 1 --out {out} --no-plot\n")
+    tpe, hyperband = read_record(out)
+    assert (tpe.pruned, hyperband.sampler, hyperband.budget_seconds) == (None, "tpe+hyperband", 30000.0)
+    assert hyperband.pruned is not None and tpe.simulated_seconds >= 30000.0  # type: ignore[operator]
+    assert "| tpe+hyperband | " in (out / "table.md").read_text().split("reached top 0.1 %")[1]

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import math
+
 import pytest
 
 from latentnas.errors import InvalidArgumentError
@@ -20,7 +22,7 @@ def test_summary_follows_the_protocol() -> None:
     assert random == Summary(
         benchmark="nasbench-graph", dataset="cora", fidelity=None, sampler="random", budget=100, seeds=(0, 1, 2),
         test_mean=92.0, test_std=2.0, found_share=2 / 3, median_queries_to_top=20.0, median_valid_top_percent=0.3,
-        median_seconds=2.0, mean_simulated_seconds=None, optimum_test=95.0,
+        median_seconds=2.0, mean_simulated_seconds=None, optimum_test=95.0, reached=2, mean_unique=100.0,
     )
     assert (bo.seeds, bo.test_mean, bo.test_std, bo.found_share, bo.median_queries_to_top) == ((1, 2), 93.0, 0.0, 1.0, 8.0)
     assert (bo.median_valid_top_percent, bo.mean_simulated_seconds) == (0.015, 200.0)
@@ -52,3 +54,17 @@ def test_a_seed_twice_is_refused() -> None:
 def test_regret_curves_average_over_seeds_up_to_the_shortest() -> None:
     curves = regret_curves(RUNS)
     assert curves == {("cora", "random"): [4.0, 2.0]}
+
+
+def test_the_median_seconds_to_the_top_counts_a_seed_that_never_reached_it() -> None:
+    def runs(*to_top: float | None) -> list:  # type: ignore[type-arg]
+        return [record("tpe+hyperband", seed, 93.0, found_at=None if t is None else 5, simulated=200.0, to_top=t,
+                       pruned=seed, budget_seconds=200.0, unique=10 + seed) for seed, t in enumerate(to_top)]
+
+    (three,) = summarize(runs(50.0, None, 30.0))
+    assert (three.median_seconds_to_top, three.reached, three.mean_pruned, three.mean_unique) == (50.0, 2, 1.0, 11.0)
+    assert three.budget_seconds == 200.0
+    (half,) = summarize(runs(50.0, None, 30.0, None))  # the median lies between a reach and a miss
+    assert (half.median_seconds_to_top, half.reached) == (math.inf, 2)
+    (uncosted,) = summarize([record("random", 0, 90.0, found_at=3)])
+    assert (uncosted.median_seconds_to_top, uncosted.mean_pruned) == (None, None)

@@ -20,7 +20,8 @@ nasbench201,cifar10,,tpe,0,100,100,113,91.719,94.37,True,56,2.42,94.37
 
 def test_runs_and_curves_round_trip(tmp_path: Path) -> None:
     runs = [record("random", 0, 90.25, found_at=12, rank=0.125, simulated=3.5, regrets=(2.5, 0.0)),
-            record("tpe", 1, 91.0)]
+            record("tpe", 1, 91.0),
+            record("tpe+hyperband", 1, 91.5, found_at=3, simulated=9.5, to_top=4.25, pruned=7, budget_seconds=10.0)]
     write_runs(tmp_path / "runs.csv", runs)
     write_curves(tmp_path / "curves.csv.gz", runs)
     assert read_runs(tmp_path / "runs.csv", curves=[tmp_path / "curves.csv.gz"]) == runs
@@ -46,6 +47,7 @@ def test_a_legacy_runs_file_reads_with_the_new_fields_empty(tmp_path: Path) -> N
         trials=100, best_valid=91.27, test_at_best_valid=93.76, found_top=False, queries_to_top=None, seconds=0.07,
         optimum_test=94.37)
     assert (tpe.found_top, tpe.queries_to_top, tpe.valid_top_percent, tpe.simulated_seconds) == (True, 56, None, None)
+    assert (tpe.pruned, tpe.budget_seconds, tpe.seconds_to_top) == (None, None, None)
 
 
 def test_legacy_curves_without_simulated_seconds(tmp_path: Path) -> None:

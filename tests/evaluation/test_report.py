@@ -6,7 +6,15 @@ from pathlib import Path
 import pytest
 
 from latentnas.errors import InvalidArgumentError, LatentNASError
-from latentnas.evaluation import dataset_table, plot_regret, runs_table, sampler_table, summarize
+from latentnas.evaluation import (
+    cost_table,
+    dataset_table,
+    plot_regret,
+    record_table,
+    runs_table,
+    sampler_table,
+    summarize,
+)
 from latentnas.evaluation.report import caption, seeds_text, top_percent
 from tests.evaluation.conftest import record
 
@@ -73,3 +81,24 @@ def test_plot_without_matplotlib_names_the_extra(tmp_path: Path, monkeypatch: py
     monkeypatch.setitem(sys.modules, "matplotlib", None)
     with pytest.raises(LatentNASError, match=r"plots need matplotlib: pip install 'latentnas\[plot\]'"):
         plot_regret(RUNS, tmp_path / "regret.png")
+
+
+def test_cost_table_gives_the_simulated_seconds_to_the_top() -> None:
+    runs = [record("latent-bo", 0, 94.0, found_at=30, simulated=200_500.0, to_top=95_000.5, budget_seconds=2e5),
+            record("latent-bo", 1, 94.2, simulated=201_000.0, budget_seconds=2e5),
+            record("latent-bo+asha", 0, 94.3, found_at=12, simulated=200_100.0, to_top=40_000.0, pruned=40,
+                   budget_seconds=2e5, unique=70),
+            record("latent-bo+asha", 1, 94.1, found_at=20, simulated=200_300.0, to_top=60_000.0, pruned=51,
+                   budget_seconds=2e5, unique=75)]
+    assert cost_table(summarize(runs)) == "\n".join([
+        "| dataset | sampler | reached top 0.1 % | simulated s to it (median) | simulated s/run (mean) |"
+        " evaluated in full (mean) | pruned (mean) | test at best valid (mean ± std) |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+        "| cora | latent-bo | 1/2 | never | 200,750 | 100.0 | - | 94.10 ± 0.14 |",
+        "| cora | latent-bo+asha | 2/2 | 50,000 | 200,200 | 72.5 | 45.5 | 94.20 ± 0.14 |",
+    ])
+    assert caption(summarize(runs)) == (
+        "nasbench-graph, 100 unique architectures or 200,000 simulated seconds (whichever comes first) per run, "
+        "2 seeds (0-1), every sampler on the same seeds")
+    assert "| reached top 0.1 % |" in record_table(runs)
+    assert "| reached top 0.1 % |" not in record_table(RUNS)

@@ -6,7 +6,16 @@ import pytest
 
 from latentnas.benchmarks import get_benchmark
 from latentnas.errors import InvalidArgumentError, UnknownNameError
-from latentnas.evaluation import ComparisonConfig, RunJob, TableRanks, run_comparison, run_one, table_ranks, with_ranks
+from latentnas.evaluation import (
+    ComparisonConfig,
+    RunJob,
+    TableRanks,
+    run_comparison,
+    run_one,
+    split_entry,
+    table_ranks,
+    with_ranks,
+)
 
 TINY = ComparisonConfig("nasbench201", datasets=("cifar10",), samplers=("random", "evolution"), seeds=(0, 1), budget=5)
 
@@ -88,6 +97,12 @@ def test_with_ranks_fills_records_written_without_them(tiny_runs) -> None:  # ty
         ({"sampler_options": {"random": {"f": print}}}, "sampler_options must hold JSON values only"),
         ({"samplers": ("random+transfer",)}, "'random\\+transfer': transfer applies to latent-bo, not 'random'"),
         ({"samplers": ("bo+transfer",)}, "transfer applies to latent-bo, not 'bo'"),
+        ({"samplers": ("random+wilcoxon",)}, "unknown pruner 'wilcoxon' in sampler entry 'random\\+wilcoxon'; "
+                                             "choices: median, asha, hyperband"),
+        ({"samplers": ("random+none",)}, "unknown pruner 'none' in sampler entry 'random\\+none'"),
+        ({"samplers": ("random+",)}, "a sampler entry is NAME or NAME\\+PRUNER, got 'random\\+'"),
+        ({"samplers": ("bo+asha",)}, "unknown sampler 'bo'"),
+        ({"budget_seconds": 0}, "budget_seconds must be a positive number, got 0"),
     ],
 )
 def test_bad_configs_are_refused_with_the_reason(change, message) -> None:  # type: ignore[no-untyped-def]
@@ -105,7 +120,54 @@ def test_workers_must_be_positive() -> None:
 def test_config_is_json() -> None:
     config = replace(TINY, sampler_options={"random": {}})
     assert config.to_dict() == {"benchmark": "nasbench201", "datasets": ("cifar10",), "samplers": ("random", "evolution"),
-                                "seeds": (0, 1), "budget": 5, "fidelity": None, "sampler_options": {"random": {}}}
+                                "seeds": (0, 1), "budget": 5, "fidelity": None, "sampler_options": {"random": {}},
+                                "budget_seconds": None}
+
+
+def test_split_entry() -> None:
+    assert (split_entry("tpe+hyperband"), split_entry("latent-bo")) == (("tpe", "hyperband"), ("latent-bo", None))
+
+
+@pytest.fixture(scope="module")
+def pruned_run():  # type: ignore[no-untyped-def]
+    return run_one(RunJob("nasbench201", "cifar10", "random+asha", 0, budget=100, budget_seconds=60_000.0))
+
+
+def test_an_entry_with_a_pruner_searches_every_column_and_pays_for_what_it_looked_up(pruned_run) -> None:  # type: ignore[no-untyped-def]
+    from latentnas.objectives import MultiFidelityObjective
+    from latentnas.samplers import make_sampler
+    from latentnas.study import create_study, make_pruner, run_search
+
+    # The same run by hand: the record's figures are the study's, cut at the budget.
+    objective = MultiFidelityObjective("nasbench201", "cifar10")
+    space = objective.space
+    study = create_study(space, make_sampler("random", space, seed=0), pruner=make_pruner("asha", objective),
+                         study_name="cifar10-random+asha-seed0")
+    result = run_search(study, objective, n_unique=100, max_cost_seconds=60_000.0)
+    within = [row for row in result.history if row["cumulative_cost"] <= 60_000.0]
+    assert result.pruned > 0 and result.cost_seconds >= 60_000.0
+    r = pruned_run
+    assert (r.sampler, r.fidelity, r.budget_seconds) == ("random+asha", None, 60_000.0)
+    assert (r.unique, r.pruned, r.trials, r.simulated_seconds) == (len(within), result.pruned, result.trials,
+                                                                   result.cost_seconds)
+    assert [p.simulated_seconds for p in r.curve] == [row["cumulative_cost"] for row in within]
+    best = max(within, key=lambda row: row["valid"])
+    assert (r.best_arch, r.best_valid) == (best["arch"], best["valid"])
+
+
+def test_seconds_to_top_is_what_was_paid_at_the_first_full_evaluation_of_a_top_architecture() -> None:
+    bench = get_benchmark("nasbench201")
+    threshold = bench.stats("cifar10").top_threshold(0.001)
+    space = bench.space("cifar10")
+    r = run_one(RunJob("nasbench201", "cifar10", "tpe", 1, budget=60))
+    assert r.found_top and r.queries_to_top is not None
+    assert r.seconds_to_top == r.curve[r.queries_to_top - 1].simulated_seconds
+    # A budget that ends one simulated second before it: not reached, and that evaluation is not counted.
+    cut = run_one(RunJob("nasbench201", "cifar10", "tpe", 1, budget=60, budget_seconds=r.seconds_to_top - 1.0))
+    assert (cut.found_top, cut.seconds_to_top, cut.queries_to_top) == (False, None, None)
+    assert cut.unique == r.queries_to_top - 1 and cut.budget_seconds == r.seconds_to_top - 1.0
+    assert bench.query(space.from_string(cut.best_arch), "cifar10").valid < threshold  # type: ignore[arg-type]
+
 
 
 def test_a_transfer_label_runs_the_sampler_with_the_other_datasets_as_sources(monkeypatch) -> None:  # type: ignore[no-untyped-def]
@@ -113,6 +175,8 @@ def test_a_transfer_label_runs_the_sampler_with_the_other_datasets_as_sources(mo
 
     assert runs.split_label("latent-bo+transfer") == ("latent-bo", True)
     assert runs.split_label("latent-bo") == ("latent-bo", False)
+    assert runs.split_label("latent-bo+transfer+asha") == ("latent-bo+asha", True)
+    assert runs.split_label("latent-bo+asha") == ("latent-bo+asha", False)
     from latentnas.samplers import make_sampler
 
     made = {}

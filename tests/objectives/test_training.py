@@ -97,6 +97,7 @@ def test_pruning_raises_trial_pruned_and_the_study_goes_on(cora_small, graph_spa
     with pytest.raises(optuna.TrialPruned, match="epoch 0"):
         objective(graph_space.from_params(trial.params), trial=trial)
     assert list(study.trials[0].intermediate_values) == [0]  # epoch 0 was reported, then pruned
+    assert study.trials[0].user_attrs["cost_seconds"] > 0  # the epoch it trained was paid
     study = create_study(graph_space, optuna.samplers.RandomSampler(seed=0))
     study.pruner = AlwaysPrune()
     run_search(study, objective, n_unique=1, max_trials=2)

@@ -11,7 +11,7 @@ from optuna.distributions import CategoricalDistribution, FloatDistribution
 from optuna.trial import FixedTrial, TrialState, create_trial
 
 from latentnas.errors import InvalidArgumentError, StorageError
-from latentnas.samplers import SAMPLERS, History, RandomArchitectureSampler
+from latentnas.samplers import SAMPLERS, History, Observation, RandomArchitectureSampler
 from latentnas.samplers.base import check_study_sampler, first_difference
 from latentnas.spaces.nasbench201 import NasBench201Space
 from latentnas.testing.samplers import SamplerContract
@@ -124,3 +124,54 @@ def test_every_registered_sampler_runs_a_contract() -> None:
         if issubclass(cls, SamplerContract) and cls.__name__.startswith("Test")
     }
     assert covered == set(SAMPLERS)
+
+
+def test_history_holds_pruned_architectures_with_their_last_cheap_value() -> None:
+    archs = [SPACE.sample(i) for i in range(5)]
+    trials = [
+        create_trial(params=SPACE.to_params(a), distributions=SPACE.distributions(), value=v, state=s,
+                     intermediate_values=steps)
+        for a, v, s, steps in [
+            (archs[0], 90.0, TrialState.COMPLETE, {12: 80.0, 200: 90.0}),
+            (archs[1], None, TrialState.PRUNED, {12: 70.0}),
+            (archs[2], 92.0, TrialState.COMPLETE, {12: 81.0, 200: 92.0}),
+            (archs[3], None, TrialState.PRUNED, {}),  # stopped before reporting: nothing to learn
+            (archs[1], None, TrialState.PRUNED, {12: 70.0}),  # the same architecture again: once
+            (archs[4], 94.0, TrialState.COMPLETE, {12: 82.0, 200: 94.0}),
+        ]
+    ]
+    maximized = History.from_study(_study("maximize", trials), SPACE)
+    assert [(o.number, o.value, o.steps) for o in maximized.pruned] == [(1, 70.0, {12: 70.0})]
+    assert maximized.observations[0].steps == {12: 80.0, 200: 90.0}
+    assert {SPACE.canonical_key(a) for a in archs} == maximized.known
+    # 200-epoch = 2 * 12-epoch - 70 on the completed ones, so 70 maps to 70.
+    assert [(o.number, o.value) for o in maximized.mapped_pruned()] == [(1, pytest.approx(70.0))]
+    minimized = History.from_study(_study("minimize", trials), SPACE)
+    assert [(o.value, o.steps) for o in minimized.pruned] == [(-70.0, {12: -70.0})]
+    assert [o.value for o in minimized.mapped_pruned()] == [pytest.approx(-70.0)]
+
+
+def test_pruned_values_are_not_mapped_before_three_completed_trials_reported_their_step() -> None:
+    history = History()
+    arch = SPACE.sample(0)
+    history.pruned.append(Observation(3, arch, SPACE.canonical_key(arch), 70.0, {12: 70.0}))
+    for i, (low, full) in enumerate([(80.0, 90.0), (81.0, 92.0)]):
+        history.observations.append(Observation(i, SPACE.sample(i + 1), f"k{i}", full, {12: low, 200: full}))
+    assert history.mapped_pruned() == []
+    history.observations.append(Observation(2, SPACE.sample(3), "k2", 95.0, {12: 80.0, 200: 95.0}))
+    assert len(history.mapped_pruned()) == 1
+
+
+def test_samplers_describe_themselves_on_the_study_under_hyperband() -> None:
+    # Optuna hands samplers one bracket's view of the study under HyperbandPruner; it has no user attrs.
+    from latentnas.objectives import MultiFidelityObjective
+    from latentnas.samplers import make_sampler
+    from latentnas.study import create_study, make_pruner, run_search
+
+    objective = MultiFidelityObjective("nasbench201", "cifar10")
+    for name in ("tpe", "random"):
+        sampler = make_sampler(name, SPACE, seed=0)
+        study = create_study(SPACE, sampler, pruner=make_pruner("hyperband", objective), study_name="hb")
+        result = run_search(study, objective, n_unique=3)
+        assert result.unique_evaluations == 3
+        assert study.user_attrs["sampler"] == sampler.describe()  # type: ignore[attr-defined]

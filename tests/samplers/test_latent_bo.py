@@ -175,3 +175,31 @@ def test_default_checkpoint_follows_the_op_vocabulary() -> None:
     with pytest.raises(CheckpointError, match="space 'nasbench-graph-gat-gcn' .* train one with `latentnas.vae.train_vae`"):
         default_checkpoint(NasBenchGraphSpace(ops=("gcn", "gat")))
 
+
+
+def test_pruned_architectures_enter_the_gp_with_their_mapped_cheap_values(tiny_latent: LatentSpace) -> None:
+    space = NasBench201Space()
+    archs = [space.sample(i) for i in range(5)]
+    history = History()
+    for i, (low, full) in enumerate([(80.0, 90.0), (81.0, 92.0), (82.0, 94.0)]):
+        history.observations.append(Observation(2 * i, archs[i], f"k{i}", full, {12: low, 200: full}))
+    history.pruned = [Observation(1, archs[3], "k3", 75.0, {12: 75.0}), Observation(3, archs[4], "k4", 70.0, {12: 70.0})]
+    trained: list[list[tuple[int, float]]] = []
+
+    class Recording(LatentBOSampler):
+        def initial(self, history: History, rng: random.Random) -> Any:
+            return "initial design"
+
+        def propose_scored(self, history: History, rng: random.Random) -> tuple[Any, float]:
+            trained.append([(o.number, round(o.value, 6)) for o in history.observations])
+            return "gp", 0.0
+
+    mapping = Recording(space, latent=tiny_latent, n_initial=5, pruned_values="mapped")
+    assert mapping.propose(history, random.Random(0)) == "gp"
+    # 200-epoch = 2 * 12-epoch - 70 on the completed ones: 75 -> 80, 70 -> 70; in trial order.
+    assert trained == [[(0, 90.0), (1, 80.0), (2, 92.0), (3, 70.0), (4, 94.0)]]
+    ignoring = Recording(space, latent=tiny_latent, n_initial=5)  # the default
+    assert ignoring.config.pruned_values == "ignore"
+    assert ignoring.propose(history, random.Random(0)) == "initial design"  # 3 observations of 5
+    with pytest.raises(InvalidArgumentError, match="^unknown pruned_values 'all'; choices: ignore, mapped$"):
+        LatentBOConfig(pruned_values="all")
