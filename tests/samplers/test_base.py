@@ -110,6 +110,7 @@ def test_suggest_names_the_params_as_the_space_does() -> None:
 def test_every_registered_sampler_runs_a_contract() -> None:
     from tests.samplers import (
         test_evolution,
+        test_gp,
         test_latent_bo,
         test_latent_tpe,
         test_local_search,
@@ -119,7 +120,8 @@ def test_every_registered_sampler_runs_a_contract() -> None:
 
     covered = {
         cls().make(SPACE, 0).describe()["sampler"]
-        for module in (test_random_search, test_evolution, test_local_search, test_tpe, test_latent_bo, test_latent_tpe)
+        for module in (test_random_search, test_evolution, test_local_search, test_tpe, test_gp, test_latent_bo,
+                       test_latent_tpe)
         for _, cls in inspect.getmembers(module, inspect.isclass)
         if issubclass(cls, SamplerContract) and cls.__name__.startswith("Test")
     }
