@@ -43,7 +43,7 @@ from latentnas.study import create_study, run_search
 def run_one(job: dict[str, Any]) -> dict[str, Any]:
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     torch.set_num_threads(job["threads"])
-    data, task = load_dataset(job["dataset"])
+    data, task = load_dataset(job["dataset"], root=job["data_root"])
     bench = get_benchmark("nasbench-graph")
     space = bench.space(job["table"])
     objective = TrainingObjective(space, data, task, epochs=job["epochs"], seed=job["seed"],
@@ -110,6 +110,7 @@ def plot(rows: list[dict[str, Any]], samplers: list[str], path: Path) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--dataset", default="Cora", help="a dataset load_dataset knows (Cora ships offline)")
+    parser.add_argument("--data-root", default=None, help="folder holding the dataset's files (default: a cache)")
     parser.add_argument("--table", default="cora", help="NAS-Bench-Graph dataset whose space and table give context")
     parser.add_argument("--samplers", nargs="+", default=["latent-bo", "random"], help=f"choices: {', '.join(SAMPLERS)}; latent-bo+transfer learns from the other datasets' tables")
     parser.add_argument("--seeds", type=int, default=3)
@@ -127,7 +128,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"unknown sampler(s) {', '.join(unknown)}; choices: {', '.join(SAMPLERS)}")
 
     jobs = [{"dataset": args.dataset, "table": args.table, "sampler": s, "seed": seed, "trials": args.trials,
-             "epochs": args.epochs, "hidden": args.hidden, "options": args.options, "threads": args.threads}
+             "epochs": args.epochs, "hidden": args.hidden, "options": args.options, "threads": args.threads,
+             "data_root": args.data_root}
             for seed in range(args.seeds) for s in args.samplers]
     rows = []
     with ProcessPoolExecutor(args.workers) as pool:
