@@ -3,13 +3,9 @@ beside latent BO, registered as our samplers are (it describes itself and stores
 
 from __future__ import annotations
 
-from typing import Any
-
 import optuna
 
-from latentnas.records import json_normalized
 from latentnas.samplers.raw import RawOptunaSampler
-from latentnas.spaces import SearchSpace
 
 
 class RawGPSampler(RawOptunaSampler, optuna.samplers.GPSampler):
@@ -28,8 +24,3 @@ class RawGPSampler(RawOptunaSampler, optuna.samplers.GPSampler):
 
     name = "gp"
 
-    def __init__(self, space: SearchSpace[Any], *, seed: int | None = None, **options: Any) -> None:
-        self.options = json_normalized(options, what="the gp sampler's options")
-        super().__init__(seed=seed, **options)
-        self.space = space
-        self.seed = seed

@@ -11,18 +11,23 @@ from optuna.trial import FrozenTrial
 from latentnas.errors import StorageError
 from latentnas.records import json_normalized
 from latentnas.samplers.base import check_study_sampler, fail_and_raise
+from latentnas.spaces import SearchSpace
 
 
 class RawOptunaSampler(optuna.samplers.BaseSampler):
     """A mixin put before an Optuna sampler class: ``class RawTPESampler(RawOptunaSampler, TPESampler)``.
 
-    The subclass sets :attr:`name` and, in its ``__init__``, :attr:`seed` and :attr:`options` (the sampler's keyword
-    arguments, JSON values: a study stores them).
+    The subclass sets :attr:`name`; ``__init__`` takes the space, the seed and the Optuna sampler's keyword arguments,
+    which must be JSON values (a study stores them).
     """
 
     name: ClassVar[str]
-    seed: int | None
-    options: dict[str, Any]
+
+    def __init__(self, space: SearchSpace[Any], *, seed: int | None = None, **options: Any) -> None:
+        self.options = json_normalized(options, what=f"the {self.name} sampler's options")
+        super().__init__(seed=seed, **options)  # type: ignore[call-arg]  # the Optuna sampler after this mixin
+        self.space = space
+        self.seed = seed
 
     def describe(self) -> dict[str, Any]:
         """What a study stores about its sampler: registry name, seed and options (a JSON object, deterministic)."""

@@ -3,13 +3,9 @@ registered: it describes itself and stores that description on the study it samp
 
 from __future__ import annotations
 
-from typing import Any
-
 import optuna
 
-from latentnas.records import json_normalized
 from latentnas.samplers.raw import RawOptunaSampler
-from latentnas.spaces import SearchSpace
 
 
 class RawTPESampler(RawOptunaSampler, optuna.samplers.TPESampler):
@@ -24,8 +20,3 @@ class RawTPESampler(RawOptunaSampler, optuna.samplers.TPESampler):
 
     name = "tpe"
 
-    def __init__(self, space: SearchSpace[Any], *, seed: int | None = None, **options: Any) -> None:
-        self.options = json_normalized(options, what="the tpe sampler's options")
-        super().__init__(seed=seed, **options)
-        self.space = space
-        self.seed = seed
