@@ -280,8 +280,9 @@ class LatentSurrogate:
         the units the model was fitted on (the normal scores, for a fit with ``outcome="copula"``).
 
         :meth:`predict` builds the joint covariance of ``X`` (quadratic in its rows); this solves against the
-        training covariance's Cholesky factor once and reads each row's variance alone: on 26,206 rows, about 10x
-        faster than gpytorch's posterior in 256-row chunks.
+        training covariance's Cholesky factor once and reads each row's variance alone. Over NAS-Bench-Graph's
+        26,206 architectures, gpytorch's posterior in 256-row chunks took 0.41 s of each transfer proposal, and 20
+        proposals (cora, 5 to 25 observations) took 17.1 s with it against 7.7 s with this (cProfile, one thread).
 
         Args:
             model: A ``SingleTaskGP`` from :meth:`fit` (Standardize outcome transform, no input transform).
