@@ -312,7 +312,7 @@ def register(add: AddCommand) -> None:
     p.add_argument("--workers", type=int, default=1, help="processes, one torch thread each")
     p.add_argument("--out", required=True, help="record folder to write")
     p.add_argument("--force", action="store_true", help="replace the record in --out")
-    p.add_argument("--no-plot", action="store_true", help="no regret.png (plots need latentnas[plot])")
+    p.add_argument("--no-plot", action="store_true", help="no regret.png")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--from-runs", nargs="+", default=None, metavar="RUNS_CSV",
                    help="run nothing: make the record from these runs.csv files (each one's curves.csv beside it)")

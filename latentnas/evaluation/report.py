@@ -3,7 +3,7 @@
 Tables come in four layouts: :func:`runs_table` (one row per dataset and sampler, every figure of the protocol),
 :func:`sampler_table` (one dataset, one row per sampler), :func:`dataset_table` (datasets down, samplers across,
 one figure per cell) and :func:`cost_table` (budgets in simulated seconds: time to the top 0.1 %, architectures
-evaluated in full and pruned). The plot needs matplotlib, an optional dependency: ``pip install 'latentnas[plot]'``.
+evaluated in full and pruned). Plots use matplotlib (a dependency of latentnas), on its Agg backend.
 """
 
 from __future__ import annotations
@@ -186,12 +186,12 @@ def pyplot() -> Any:
     """``matplotlib.pyplot`` on the Agg backend, imported on first use.
 
     Raises:
-        LatentNASError: matplotlib is not installed (it is the ``plot`` extra).
+        LatentNASError: matplotlib is not installed (an install that skipped dependencies).
     """
     try:
         import matplotlib
     except ImportError:
-        raise LatentNASError("plots need matplotlib: pip install 'latentnas[plot]'") from None
+        raise LatentNASError("plots need matplotlib, a dependency of latentnas: pip install matplotlib") from None
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 

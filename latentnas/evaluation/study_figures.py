@@ -112,15 +112,20 @@ def plot_front(report: StudyReport, path: str | Path) -> Path:
     mask = torch.tensor(report.front_mask())
     ok = torch.tensor([e.feasible for e in report.evaluated])
     table = report.table
+    # A front is a staircase: between two of its points the best attainable is the worse one's first metric.
+    steps = "steps-post" if report.directions[1] == "minimize" else "steps-pre"
     if table is not None and table.front is not None:
         F = table.front.values
-        ax.plot(F[:, 1], F[:, 0], "-", color="k", lw=1, marker=".", ms=4, label=f"the table's exact front ({F.shape[0]} architectures)")
+        F = F[torch.argsort(F[:, 1])]
+        unconstrained = " (unconstrained)" if report.constraints else ""
+        ax.plot(F[:, 1], F[:, 0], "-", drawstyle=steps, color="k", lw=1, marker=".", ms=4,
+                label=f"the table's exact front{unconstrained} ({F.shape[0]} architectures)")
     ax.scatter(Y[ok & ~mask, 1], Y[ok & ~mask, 0], s=14, color="0.55", label="evaluated, feasible", zorder=2)
     if (~ok).any():
         ax.scatter(Y[~ok, 1], Y[~ok, 0], s=18, color="C3", marker="x", label="evaluated, infeasible", zorder=2)
     found = Y[mask]
     found = found[torch.argsort(found[:, 1])]
-    ax.plot(found[:, 1], found[:, 0], "-o", color="C1", ms=6, mec="k", mew=0.6, lw=1.2, zorder=3,
+    ax.plot(found[:, 1], found[:, 0], "-o", drawstyle=steps, color="C1", ms=6, mec="k", mew=0.6, lw=1.2, zorder=3,
             label=f"found front ({int(mask.sum())} architectures)")
     for text in report.constraints:
         _draw_bound(ax, report, text)
@@ -206,6 +211,10 @@ def plot_map(report: StudyReport, lmap: LatentMap, path: str | Path, *, warning:
         bar = fig.colorbar(sp, ax=ax, fraction=0.05, pad=0.01)
         bar.set_label(f"{metric_label(report, 0)}, evaluated", fontsize=8)
     ax.annotate("1", pts[0].tolist(), xytext=(4, 4), textcoords="offset points", fontsize=8, zorder=6)
+    infeasible = [i for i, e in enumerate(evaluated) if not e.feasible]
+    if infeasible:
+        ax.scatter(pts[infeasible, 0], pts[infeasible, 1], marker="x", s=marker, color="k", linewidths=1.0,
+                   zorder=4, label=f"infeasible ({len(infeasible)})")
     best = {e.number for e in report.best()}
     stars = [i for i, e in enumerate(evaluated) if e.number in best]
     label = "best found" if not report.multi_objective else "found front"
