@@ -182,6 +182,33 @@ def summary_table(config: SeveralConfig, rows: Sequence[dict[str, Any]]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def paired_table(config: SeveralConfig, constrained: Sequence[dict[str, Any]],
+                 unconstrained: Sequence[dict[str, Any]]) -> str:
+    """A markdown table: per dataset and sampler, in how many seeds the search given the constraints found a best
+    feasible architecture at least as good as the same sampler's unconstrained search, judged by the same bounds
+    (a search that found no feasible architecture loses to one that did), and both means."""
+    header = ["dataset", "sampler", "constrained >= unconstrained (seeds)", "best feasible valid, constrained",
+              "best feasible valid, unconstrained", "feasible architectures evaluated (mean, constrained / not)"]
+    lines = ["| " + " | ".join(header) + " |", "|" + " --- |" * len(header)]
+    for dataset in config.datasets:
+        for sampler in config.samplers:
+            pairs = []
+            for a in constrained:
+                if a["dataset"] == dataset and a["sampler"] == sampler:
+                    b = next(r for r in unconstrained if (r["dataset"], r["sampler"], r["seed"]) ==
+                             (dataset, sampler, a["seed"]))
+                    pairs.append((a, b))
+            wins = sum(1 for a, b in pairs if b["best_feasible_valid"] is None or (
+                a["best_feasible_valid"] is not None and a["best_feasible_valid"] >= b["best_feasible_valid"]))
+            share = f"{wins} of {len(pairs)} ({100 * wins / max(len(pairs), 1):.0f} %)"
+            means = [_mean_std([r["best_feasible_valid"] for r in side if r["best_feasible_valid"] is not None], 2)
+                     for side in ([a for a, _ in pairs], [b for _, b in pairs])]
+            feasible = " / ".join(f"{statistics.fmean(r['feasible'] for r in side):.1f}"
+                                  for side in ([a for a, _ in pairs], [b for _, b in pairs]))
+            lines.append("| " + " | ".join([dataset, sampler, share, *means, feasible]) + " |")
+    return "\n".join(lines) + "\n"
+
+
 def _mean_std(values: Sequence[float], digits: int) -> str:
     if not values:
         return "-"
@@ -203,7 +230,8 @@ def write_several(folder: str | Path, config: SeveralConfig, rows: Sequence[dict
         writer = csv.DictWriter(f, fieldnames=list(rows[0]))
         writer.writeheader()
         writer.writerows(rows)
-    (folder / "table.md").write_text(summary_table(config, rows))
+    # Runs of an unconstrained twin (``searched_with`` "none") are in runs.csv, not in this table.
+    (folder / "table.md").write_text(summary_table(config, [r for r in rows if r.get("searched_with") != "none"]))
     (folder / "config.json").write_text(json.dumps(config.to_dict(), indent=2) + "\n")
     (folder / "command.txt").write_text(command.strip() + "\n")
     (folder / "commit.txt").write_text((revision or source_revision()).strip() + "\n")
