@@ -3,8 +3,8 @@
 A search optimizes one or more *metrics* of an evaluation: ``valid`` (validation accuracy, maximized) and figures a
 table or a training records beside it, ``latency`` (seconds of one inference, minimized) and ``params`` (millions of
 parameters, minimized). A *constraint* bounds one metric, ``"params<=1.0"`` or ``"latency<=0.005"``; its value in
-Optuna's convention (what ``constraints_func`` returns) is ``value - bound`` for ``<=`` and ``bound - value`` for
-``>=``: feasible where ``<= 0``.
+Optuna's convention (``Trial.set_constraint``, which Optuna's TPE, NSGA-II and GP samplers read) is ``value - bound``
+for ``<=`` and ``bound - value`` for ``>=``: feasible where ``<= 0``.
 
 Fronts and hypervolumes take *oriented* values: an ``n x m`` tensor where larger is better in every column (a
 minimized metric negated, :func:`oriented`).
@@ -29,8 +29,6 @@ METRIC_UNITS: Mapping[str, str] = {"valid": "validation accuracy, %", "latency":
                                    "params": "millions of parameters"}
 #: The study user attrs that name a search's metrics (in the order of the study's directions) and its constraints.
 OBJECTIVES_ATTR, CONSTRAINTS_ATTR = "objectives", "constraints"
-#: Where Optuna keeps a trial's constraint values (the system attr its samplers read, ``constraints_func``'s result).
-OPTUNA_CONSTRAINTS_KEY = "constraints"
 
 
 def check_metric(name: str) -> str:

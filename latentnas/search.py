@@ -30,12 +30,23 @@ from latentnas.claims import NOT_EVALUATED_ATTR, Progress, claim
 from latentnas.errors import InvalidArchitectureError, InvalidArgumentError
 from latentnas.heartbeat import WORKER_ATTR, TrialHeartbeat, fail_interrupted_trials
 from latentnas.objectives import Objective
+from latentnas.pareto import (
+    CONSTRAINTS_ATTR,
+    OBJECTIVES_ATTR,
+    Constraint,
+    feasible,
+    metric_value,
+    oriented,
+    pareto_mask,
+    parse_constraints,
+)
 from latentnas.records import ARCH_ATTR, DUPLICATE_ATTR, FAIL_ATTR, KEY_ATTR
 from latentnas.storage import is_shared
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["COST_ATTR", "SearchResult", "paid_seconds", "run_search", "summarize", "unique_trials"]
+__all__ = ["COST_ATTR", "SearchResult", "Told", "constraint_values", "is_feasible", "paid_seconds", "pareto_trials",
+           "run_search", "summarize", "unique_trials"]
 
 #: The trial user attr holding what its evaluation paid, in seconds (simulated by a table, or measured).
 COST_ATTR = "cost_seconds"
@@ -67,6 +78,12 @@ class SearchResult:
     pruned: int = 0
     #: What every trial paid, summed (``cost_seconds``; pruned trials included, duplicates pay nothing).
     cost_seconds: float = 0.0
+    #: The metrics the study optimizes, in the order of its directions.
+    metrics: tuple[str, ...] = ("valid",)
+    #: With several metrics: the feasible unique architectures no other dominates (number, arch, values).
+    pareto: list[dict[str, Any]] = field(default_factory=list)
+    #: Unique architectures that violated a constraint (never ``best_*``).
+    infeasible: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -82,7 +99,53 @@ class SearchResult:
             "not_evaluated": self.not_evaluated,
             "pruned": self.pruned,
             "cost_seconds": self.cost_seconds,
+            "metrics": list(self.metrics),
+            "pareto": self.pareto,
+            "infeasible": self.infeasible,
         }
+
+
+@dataclass(frozen=True)
+class Told:
+    """What a study's trials tell Optuna: the values of its metrics (user attr ``"objectives"``, default ``valid``
+    alone) and its constraints' values (user attr ``"constraints"``), read from an evaluation's figures."""
+
+    metrics: tuple[str, ...] = ("valid",)
+    constraints: tuple[Constraint, ...] = ()
+
+    @classmethod
+    def of(cls, study: optuna.Study) -> Told:
+        attrs = study.user_attrs
+        return cls(tuple(attrs.get(OBJECTIVES_ATTR, ("valid",))), parse_constraints(attrs.get(CONSTRAINTS_ATTR, ())))
+
+    def values(self, attrs: dict[str, Any]) -> list[float]:
+        return [metric_value(m, attrs) for m in self.metrics]
+
+    def violations(self, attrs: dict[str, Any]) -> dict[str, float] | None:
+        """Each constraint's value (feasible where ``<= 0``), keyed by the constraint as written."""
+        return {str(c): c.violation(attrs) for c in self.constraints} if self.constraints else None
+
+
+def constraint_values(trial: FrozenTrial) -> list[float] | None:
+    """The constraint values a trial stored (``Trial.set_constraint``, in the order of their names), ``None`` where
+    it stored none."""
+    stored = trial.constraints
+    return [float(stored[k]) for k in sorted(stored)] if stored else None
+
+
+def is_feasible(trial: FrozenTrial) -> bool:
+    """Whether a trial satisfied its study's constraints (one without constraint values does)."""
+    return feasible(constraint_values(trial))
+
+
+def pareto_trials(study: optuna.Study) -> list[FrozenTrial]:
+    """The feasible unique trials no other feasible one dominates, in trial order (a single-objective study: its
+    best ones)."""
+    candidates = [t for t in unique_trials(study) if is_feasible(t)]
+    if not candidates:
+        return []
+    Y = oriented([t.values for t in candidates], [d.name.lower() for d in study.directions])
+    return [t for t, keep in zip(candidates, pareto_mask(Y).tolist()) if keep]
 
 
 def unique_trials(study: optuna.Study) -> list[FrozenTrial]:
@@ -120,14 +183,20 @@ def summarize(study: optuna.Study) -> SearchResult:
     for t in trials:
         cost += paid_seconds([t])
         if t.number in unique_numbers:
-            history.append({"number": t.number, "arch": t.user_attrs[ARCH_ATTR], "valid": t.value,
-                            "test": t.user_attrs.get("test"), "cumulative_cost": cost})
-    sign = -1.0 if study.direction == optuna.study.StudyDirection.MINIMIZE else 1.0  # best: the least error
-    best = max(unique, key=lambda t: (sign * (t.value if t.value is not None else -math.inf), -t.number)) if unique else None
+            row = {"number": t.number, "arch": t.user_attrs[ARCH_ATTR], "valid": t.user_attrs.get("valid", t.values[0]),
+                   "test": t.user_attrs.get("test"), "cumulative_cost": cost}
+            if len(t.values) > 1 or constraint_values(t) is not None:
+                row.update({"values": list(t.values), "feasible": is_feasible(t)})
+            history.append(row)
+    # Best: the feasible architecture of the best valid (the least error where minimized), whatever else is optimized.
+    sign = -1.0 if study.directions[0] == optuna.study.StudyDirection.MINIMIZE else 1.0
+    feasible_unique = [t for t in unique if is_feasible(t)]
+    best = max(feasible_unique, key=lambda t: (sign * t.values[0], -t.number)) if feasible_unique else None
+    told = Told.of(study)
     return SearchResult(
         space=str(study.user_attrs.get("space", "")),
         best_arch=best.user_attrs[ARCH_ATTR] if best else None,
-        best_valid=best.value if best else None,
+        best_valid=best.values[0] if best else None,
         best_test=best.user_attrs.get("test") if best else None,
         unique_evaluations=len(unique),
         trials=len(trials),
@@ -139,6 +208,10 @@ def summarize(study: optuna.Study) -> SearchResult:
         not_evaluated=sum(1 for t in failed if NOT_EVALUATED_ATTR in t.user_attrs),
         pruned=len(pruned_trials(study)),
         cost_seconds=cost,
+        metrics=told.metrics,
+        pareto=[{"number": t.number, "arch": t.user_attrs[ARCH_ATTR], "values": list(t.values)}
+                for t in pareto_trials(study)] if len(told.metrics) > 1 else [],
+        infeasible=sum(1 for t in unique if not is_feasible(t)),
     )
 
 
@@ -177,6 +250,7 @@ def run_search(
     if max_cost_seconds is not None and not max_cost_seconds > 0:
         raise InvalidArgumentError(f"max_cost_seconds must be positive, got {max_cost_seconds}")
     distributions = objective.space.distributions()
+    told = Told.of(study)
     shared = is_shared(study)
     # A study only this process sees needs no claims: what it evaluated is all there is.
     seen: dict[str, FrozenTrial] | None = None if shared else {t.user_attrs[KEY_ATTR]: t for t in unique_trials(study)}
@@ -207,14 +281,14 @@ def run_search(
             trial = study.ask(distributions)
         asked += 1
         if seen is not None:
-            frozen = _run_trial(study, trial, objective, seen=seen, pruned=pruned, n_unique=n_unique,
+            frozen = _run_trial(study, trial, objective, told, seen=seen, pruned=pruned, n_unique=n_unique,
                                 poll_interval=poll_interval)
             unique = len(seen)
             paid += paid_seconds([frozen])
         else:
             try:
                 with TrialHeartbeat(study, trial):
-                    frozen = _run_trial(study, trial, objective, seen=None, pruned=None, n_unique=n_unique,
+                    frozen = _run_trial(study, trial, objective, told, seen=None, pruned=None, n_unique=n_unique,
                                         poll_interval=poll_interval)
             except (UpdateFinishedTrialError, ValueError):
                 # Its heartbeat stopped for longer than the grace period (a stalled worker), so another worker failed
@@ -233,6 +307,7 @@ def _run_trial(
     study: optuna.Study,
     trial: optuna.Trial,
     objective: Objective,
+    told: Told,
     *,
     seen: dict[str, FrozenTrial] | None,
     pruned: dict[str, FrozenTrial] | None,
@@ -274,12 +349,15 @@ def _run_trial(
                 trial.set_user_attr(name, value)
         trial.set_user_attr(COST_ATTR, 0.0)
         trial.set_user_attr(DUPLICATE_ATTR, earlier.number)
-        return study.tell(trial, earlier.value)
+        _store_constraints(trial, earlier.constraints or None)
+        return study.tell(trial, earlier.values)
     try:
-        if getattr(objective, "reports_intermediate", False):
+        # NOTE: Optuna keeps intermediate values of single-objective trials only; several objectives are not pruned.
+        if getattr(objective, "reports_intermediate", False) and len(told.metrics) == 1:
             evaluation = objective(arch, trial=trial)  # type: ignore[call-arg]
         else:
             evaluation = objective(arch)
+        attrs = evaluation.user_attrs()
         if not math.isfinite(evaluation.valid):
             raise ValueError(f"objective returned {evaluation.valid}")
     except optuna.TrialPruned as err:
@@ -292,9 +370,23 @@ def _run_trial(
         logger.warning("trial %d failed: %s", trial.number, err)
         trial.set_user_attr(FAIL_ATTR, f"{type(err).__name__}: {err}")
         return study.tell(trial, state=TrialState.FAIL)
-    for name, value in evaluation.user_attrs().items():
+    try:  # a metric the objective does not record is the study's mistake, not this architecture's
+        values, violations = told.values(attrs), told.violations(attrs)
+    except InvalidArgumentError as err:
+        trial.set_user_attr(FAIL_ATTR, str(err))
+        study.tell(trial, state=TrialState.FAIL)
+        raise InvalidArgumentError(f"{err}; the study optimizes {', '.join(told.metrics)}"
+                                   + "".join(f", constrained by {c}" for c in told.constraints)) from None
+    for name, value in attrs.items():
         trial.set_user_attr(name, value)
-    frozen = study.tell(trial, evaluation.valid)
+    _store_constraints(trial, violations)
+    frozen = study.tell(trial, values)
     if seen is not None:
         seen[key] = frozen
     return frozen
+
+
+def _store_constraints(trial: optuna.Trial, values: dict[str, float] | None) -> None:
+    """Stores a trial's constraint values where Optuna's samplers (TPE, NSGA-II, GP) read them."""
+    for name, value in (values or {}).items():
+        trial.set_constraint(name, value)

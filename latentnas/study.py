@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +21,7 @@ from latentnas.claims import Progress
 from latentnas.errors import InvalidArgumentError, StorageError, UnknownNameError
 from latentnas.heartbeat import fail_interrupted_trials
 from latentnas.objectives import Objective
+from latentnas.pareto import CONSTRAINTS_ATTR, METRICS, OBJECTIVES_ATTR, Constraint, parse_constraints, parse_objectives
 from latentnas.records import json_normalized
 from latentnas.search import SearchResult, run_search, summarize, unique_trials
 from latentnas.spaces import SearchSpace
@@ -44,6 +45,8 @@ def create_study(
     pruner: optuna.pruners.BasePruner | None = None,
     direction: str = "maximize",
     identity: Mapping[str, Any] | None = None,
+    objectives: Sequence[str] | None = None,
+    constraints: Sequence[Constraint | str] = (),
 ) -> optuna.Study:
     """Creates the study ``study_name`` or loads it to resume (same name, same storage).
 
@@ -63,31 +66,57 @@ def create_study(
         direction: ``"maximize"`` (accuracy) or ``"minimize"`` (an error).
         identity: What else the results depend on, JSON-able (the CLI records benchmark or data root, dataset,
             objective, fidelity, epochs, encoder sha256); ``None`` records and checks nothing more.
+        objectives: The metrics the search optimizes (:data:`latentnas.pareto.METRICS`), e.g. ``("valid",
+            "latency")``: a study of one direction per metric (``valid`` in ``direction``, the others in theirs);
+            recorded on the study (user attr ``"objectives"``), where :func:`run_search` reads what to tell. ``None``:
+            ``valid`` alone, recorded only where there are constraints.
+        constraints: Bounds on metrics (``"params<=1.0"`` or :class:`~latentnas.pareto.Constraint`), recorded on the
+            study (user attr ``"constraints"``): each trial stores their values as Optuna's constraint values
+            (feasible where all are ``<= 0``), samplers that take constraints avoid infeasible regions, and an
+            infeasible architecture is never the study's best.
     """
     if direction not in ("maximize", "minimize"):
         raise InvalidArgumentError(f"direction must be 'maximize' or 'minimize', got '{direction}'")
+    metrics = parse_objectives(objectives) if objectives is not None else ("valid",)
+    bounds = parse_constraints([str(c) for c in constraints])
+    wanted = [direction if m == "valid" else METRICS[m] for m in metrics]
+    if len(metrics) > 1 and pruner is not None and not isinstance(pruner, optuna.pruners.NopPruner):
+        raise InvalidArgumentError(f"a pruner stops trials of one objective, not of {len(metrics)} "
+                                   f"({', '.join(metrics)}); search several objectives without a pruner")
     if isinstance(storage, str):
         storage = open_storage(storage)
     try:
         study = optuna.create_study(
             storage=storage, study_name=study_name, sampler=sampler, load_if_exists=True,
-            direction=optuna.study.StudyDirection.MAXIMIZE if direction == "maximize" else
-            optuna.study.StudyDirection.MINIMIZE,
+            directions=[optuna.study.StudyDirection.MAXIMIZE if d == "maximize" else
+                        optuna.study.StudyDirection.MINIMIZE for d in wanted],
             pruner=pruner or optuna.pruners.NopPruner(),
         )
     except ValueError as err:  # e.g. an existing study with another direction
         raise StorageError(f"cannot use study '{study_name}': {err}") from None
-    if study.direction.name.lower() != direction:  # Optuna loads a stored study whatever direction is asked
-        raise StorageError(f"study '{study.study_name}' is to {study.direction.name.lower()}, not to {direction}; "
-                           "start a new study with --study NEW_NAME")
+    stored_directions = [d.name.lower() for d in study.directions]
+    if stored_directions != wanted:  # Optuna loads a stored study whatever direction is asked
+        raise StorageError(f"study '{study.study_name}' is to {', '.join(stored_directions)}, not to "
+                           f"{', '.join(wanted)}; start a new study with --study NEW_NAME")
     describe = getattr(sampler, "describe", None)
     given: dict[str, Any] = {SPACE_ATTR: space.name,
                              SAMPLER_ATTR: json_normalized(describe() if callable(describe) else type(sampler).__name__,
                                                              what="the sampler's description")}
+    if objectives is not None or bounds:
+        given[OBJECTIVES_ATTR] = list(metrics)
+        given[CONSTRAINTS_ATTR] = [str(c) for c in bounds]
     if identity is not None:
         given[IDENTITY_ATTR] = json_normalized(dict(identity), what="a study's identity")
     stored = study.user_attrs
     fresh = not study.get_trials(deepcopy=False)
+    # A study's metrics and constraints are what it was created with: none recorded means valid alone, unconstrained.
+    plain = {OBJECTIVES_ATTR: ["valid"], CONSTRAINTS_ATTR: []}
+    for attr, default in plain.items():
+        was, now = stored.get(attr, default), given.get(attr, default)
+        if not fresh and was != now:
+            raise StorageError(f"study '{study.study_name}' was created with {attr} {json.dumps(was)}, not "
+                               f"{json.dumps(now)}; resume it with the same settings or start a new study with "
+                               "--study NEW_NAME")
     for attr, value in given.items():
         if attr not in stored and (fresh or attr != IDENTITY_ATTR):
             study.set_user_attr(attr, value)

@@ -20,11 +20,23 @@ def cmd_search(args: argparse.Namespace) -> dict[str, Any]:
     from latentnas.evaluation.runs import TRANSFER_SAMPLERS
     from latentnas.objectives import BenchmarkObjective, MultiFidelityObjective
     from latentnas.objectives.fidelities import fidelity_name
-    from latentnas.samplers import LATENT_SAMPLERS, SAMPLERS, make_sampler
+    from latentnas.pareto import METRICS, parse_constraints, parse_objectives
+    from latentnas.samplers import LATENT_SAMPLERS, MULTI_OBJECTIVE_SAMPLERS, SAMPLERS, make_sampler
+    from latentnas.search import pareto_trials, summarize
     from latentnas.study import PRUNERS, create_study, default_storage, make_pruner, resume, run_search
 
     training = args.objective == "train"
     SAMPLERS.get(args.sampler)  # an unknown name fails before anything is loaded, with the choices
+    metrics = parse_objectives(args.objectives) if args.objectives is not None else ("valid",)
+    bounds = parse_constraints(args.constraint)
+    several = len(metrics) > 1
+    if several and args.sampler not in MULTI_OBJECTIVE_SAMPLERS:
+        raise InvalidArgumentError(f"sampler '{args.sampler}' searches one objective; with --objectives "
+                                   f"{','.join(metrics)} choose one of {', '.join(MULTI_OBJECTIVE_SAMPLERS)}")
+    if (several or bounds) and args.transfer:
+        raise InvalidArgumentError("--transfer applies to a search of valid alone without --constraint")
+    if several and args.pruner != "none":
+        raise InvalidArgumentError(f"--pruner applies to a search of one objective, not of {','.join(metrics)}")
     if args.pruner not in PRUNERS:
         raise UnknownNameError(f"unknown pruner '{args.pruner}'; choices: {', '.join(PRUNERS)}")
     if args.transfer and args.sampler not in TRANSFER_SAMPLERS:
@@ -53,6 +65,13 @@ def cmd_search(args: argparse.Namespace) -> dict[str, Any]:
     else:
         objective = BenchmarkObjective(args.benchmark, args.dataset, fidelity=args.fidelity)
     space = objective.space
+    if not training:  # a metric the table lacks is refused before anything is stored
+        recorded = next(iter(objective.benchmark.records(args.dataset).values())).user_attrs()
+        for metric in dict.fromkeys([*metrics, *(c.metric for c in bounds)]):
+            if metric not in recorded:
+                raise InvalidArgumentError(
+                    f"benchmark '{args.benchmark}' has no '{metric}' for {args.dataset}; its metrics: "
+                    f"{', '.join(m for m in METRICS if m in recorded)}")
     if args.space is not None and args.space not in (space.name, space.checkpoint_name):
         raise InvalidArgumentError(
             f"--space '{args.space}' does not match benchmark '{args.benchmark}', whose space is '{space.name}'"
@@ -69,7 +88,8 @@ def cmd_search(args: argparse.Namespace) -> dict[str, Any]:
     storage = args.storage or default_storage()
     fidelity = f"-{args.fidelity}" if args.fidelity else ""
     source = f"train-{space.name}" if training else args.benchmark
-    name = args.study or f"{source}-{args.dataset}{fidelity}-{args.sampler}-seed{args.seed}"
+    goals = ("-" + "-".join(metrics) if several else "") + "".join(f"-{c}" for c in bounds)
+    name = args.study or f"{source}-{args.dataset}{fidelity}-{args.sampler}-seed{args.seed}{goals}"
     # What the study's results depend on beside its space and sampler; a resume that differs is refused.
     describe = getattr(sampler, "describe", None)
     identity = {"objective": args.objective, "benchmark": None if training else args.benchmark,
@@ -78,7 +98,8 @@ def cmd_search(args: argparse.Namespace) -> dict[str, Any]:
                 "data_root": str(Path(args.data_root).resolve()) if args.data_root else None,
                 "encoder_sha256": describe().get("checkpoint_sha256") if callable(describe) else None}
     study = create_study(space, sampler, storage=storage, study_name=name, pruner=pruner,
-                         direction=getattr(objective, "direction", "maximize"), identity=identity)
+                         direction=getattr(objective, "direction", "maximize"), identity=identity,
+                         objectives=metrics if (several or bounds) else None, constraints=bounds)
     resumed = resume(study, args.trials)
     if resumed.message() is not None:
         print(f"latentnas search: {resumed.message()}", file=sys.stderr)
@@ -90,7 +111,10 @@ def cmd_search(args: argparse.Namespace) -> dict[str, Any]:
         if bar is not None and unique > done[0]:
             bar.update(unique - done[0])
             done[0] = unique
-            best = study.best_value if unique else None
+            if several:
+                bar.set_postfix_str(f"front of {len(pareto_trials(study))}")
+                return
+            best = summarize(study).best_valid if unique else None
             label = getattr(objective, "metric", "")  # accuracy, or a regression error (minimized)
             bar.set_postfix_str(f"best valid {label} {best:.4g}" if best is not None else "")
 
@@ -99,7 +123,20 @@ def cmd_search(args: argparse.Namespace) -> dict[str, Any]:
     result = run_search(study, objective, n_unique=args.trials, callback=on_trial)
     if bar is not None:
         bar.close()
-    result_dict = {**result.to_dict(), "resumed": resumed.to_dict()}
+    result_dict = {**result.to_dict(), "resumed": resumed.to_dict(), "constraints": [str(c) for c in bounds]}
+    if several and not training:
+        from latentnas.evaluation.several import table_front
+
+        front = table_front(args.benchmark, args.dataset, metrics)
+        result_dict["hypervolume_ratio"] = front.ratio([p["values"] for p in result.pareto]) if result.pareto else 0.0
+        result_dict["hypervolume_reference"] = list(front.reference)
+    if several and not args.json:
+        print(table([(p["arch"], *(f"{v:.4g}" for v in p["values"])) for p in result.pareto],
+                    ["Pareto front found (feasible)", *metrics]))
+        if "hypervolume_ratio" in result_dict:
+            reference = ", ".join(f"{m} {v:.4g}" for m, v in zip(metrics, front.reference))
+            print(f"hypervolume: {result_dict['hypervolume_ratio']:.3f} of the table's exact front "
+                  f"(reference point: the table's medians, {reference})")
     if training:
         out = {**result_dict, "seed": args.seed, "sampler": args.sampler, "objective": "train",
                "dataset": args.dataset, "epochs": objective.epochs, "device": str(objective.device), "study": name,
@@ -107,7 +144,7 @@ def cmd_search(args: argparse.Namespace) -> dict[str, Any]:
                "direction": objective.direction, "split": objective.split.to_dict()}
         if not args.json:
             rows = [(k, out[k]) for k in ("best_arch", "best_valid", "best_test", "unique_evaluations", "trials",
-                                          "failures", "device", "study")]
+                                          "failures", "infeasible", "device", "study")]
             metric = f"{objective.metric} ({objective.direction}d)"  # e.g. "mae (minimized)"
             print(table([*rows[:3], ("metric", metric), *rows[3:], ("split", objective.split.describe())],
                          ["", f"{args.sampler} training on {args.dataset}, seed {args.seed}"]))
@@ -119,7 +156,8 @@ def cmd_search(args: argparse.Namespace) -> dict[str, Any]:
            "regret_test": stats.test_regret(result.best_test)}
     if not args.json:
         print(table([(k, out[k]) for k in ("best_arch", "best_valid", "best_test", "optimum_test", "regret_test",
-                                             "unique_evaluations", "trials", "duplicates", "failures", "study")],
+                                             "unique_evaluations", "trials", "duplicates", "failures", "infeasible",
+                                             "study")],
                      ["", f"{args.sampler} on {args.benchmark}/{args.dataset}, seed {args.seed}"]))
     return out
 
@@ -264,6 +302,14 @@ def register(add: AddCommand) -> None:
     p.add_argument("--transfer", action="store_true",
                    help="latent-bo learns from the benchmark's tables of the other datasets of the space (how far to "
                         "trust each is learned from this search's results)")
+    p.add_argument("--objectives", default=None, metavar="METRICS",
+                   help="metrics to optimize, comma-separated: valid (maximized), latency, params (minimized), e.g. "
+                        "valid,latency: searches their Pareto front (samplers: latent-bo, random, tpe, nsga2; default: "
+                        "valid alone)")
+    p.add_argument("--constraint", action="append", default=[], metavar="BOUND",
+                   help="a bound every reported architecture must satisfy, e.g. 'params<=1.0' (millions) or "
+                        "'latency<=0.005' (seconds); repeat for several. latent-bo, tpe and nsga2 avoid infeasible "
+                        "regions; an infeasible architecture is never reported as best")
     p.add_argument("--trials", type=positive_int, default=100, help="unique architectures to evaluate (in total)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--storage", default=None,

@@ -29,6 +29,8 @@ from latentnas.spaces import SearchSpace
 logger = logging.getLogger(__name__)
 
 OPTIMIZERS = ("adam", "sgd")
+#: Timed forward passes behind a trained network's ``latency`` (their median, after one untimed warm-up pass).
+LATENCY_REPEATS = 5
 #: The validation score per task target, the default first; regression trains on the error it reports (L1 or MSE).
 METRICS: dict[str, tuple[str, ...]] = {"classification": ("accuracy",), "regression": ("mae", "mse")}
 
@@ -195,8 +197,29 @@ class TrainingObjective:
         seconds = time.perf_counter() - start
         logger.debug("trained %s: valid %s %.4g at epoch %d in %.1fs", name, self.metric, best_valid, best_epoch,
                      seconds)
-        extras = {"params": float(count_parameters(model)), "epochs": float(self.epochs), "best_epoch": float(best_epoch)}
+        extras = {"params": count_parameters(model) / 1e6, "latency": self.latency(model, generator),
+                  "epochs": float(self.epochs), "best_epoch": float(best_epoch)}
         return model, Evaluation(valid=best_valid, test=best_test, cost_seconds=seconds, extras=extras)
+
+    def latency(self, model: nn.Module, generator: torch.Generator) -> float:
+        """Seconds of one inference on the evaluation device: one forward pass, in eval mode without gradients, of
+        one training batch (the whole graph for node classification), the median of :data:`LATENCY_REPEATS` after a
+        warm-up pass (synchronized on CUDA). NOTE: on a shared CPU it varies from run to run; NAS-Bench-Graph's
+        ``latency`` column is the same kind of figure, measured by its authors on their machine."""
+        batch = self.batches.first_batch(generator)
+        model.eval()
+        times = []
+        with torch.no_grad():
+            for i in range(LATENCY_REPEATS + 1):
+                if self.device.type == "cuda":
+                    torch.cuda.synchronize(self.device)
+                start = time.perf_counter()
+                self.batches.forward(model, batch)
+                if self.device.type == "cuda":
+                    torch.cuda.synchronize(self.device)
+                if i:
+                    times.append(time.perf_counter() - start)
+        return sorted(times)[len(times) // 2]
 
     def _loss(self, out: Tensor, y: Tensor) -> Tensor:
         """Cross-entropy on class logits; L1 (``mae``) or MSE (``mse``) on regression outputs ``N x num_targets``."""

@@ -139,4 +139,4 @@ class ZeroCostObjective:
             raise EvaluationError(f"{self.proxy} of {self.space.to_string(arch)} is {value}")
         params = count_parameters(self.space.build(arch, self.task, config=self.network_config))
         return Evaluation(valid=value, cost_seconds=time.perf_counter() - start,
-                          extras={"params": float(params), self.proxy: value})
+                          extras={"params": params / 1e6, self.proxy: value})  # millions, as the tables

@@ -19,6 +19,7 @@ from latentnas.samplers.base import SAMPLER_ATTR, ArchitectureSampler, History, 
 from latentnas.samplers.evolution import RegularizedEvolutionSampler
 from latentnas.samplers.gp import RawGPSampler
 from latentnas.samplers.local_search import LocalSearchSampler
+from latentnas.samplers.nsga2 import RawNSGAIISampler
 from latentnas.samplers.random_search import RandomArchitectureSampler
 from latentnas.samplers.threads import torch_threads
 from latentnas.samplers.tpe import RawTPESampler
@@ -47,10 +48,15 @@ SAMPLERS.register("evolution", RegularizedEvolutionSampler)
 SAMPLERS.register("local-search", LocalSearchSampler)
 SAMPLERS.register("tpe", RawTPESampler)
 SAMPLERS.register("gp", RawGPSampler)
+SAMPLERS.register("nsga2", RawNSGAIISampler)
 SAMPLERS.register("latent-bo", _latent_bo)
 SAMPLERS.register("latent-tpe", _latent_tpe)
 #: The samplers that search a pretrained encoder's latent space: the ones that take ``checkpoint=``.
 LATENT_SAMPLERS: tuple[str, ...] = ("latent-bo", "latent-tpe")
+#: The samplers that search a study of several objectives (the others refuse one), and those that take constraints
+#: into account (every sampler runs on a constrained study; the others ignore its constraints).
+MULTI_OBJECTIVE_SAMPLERS: tuple[str, ...] = ("latent-bo", "random", "tpe", "nsga2")
+CONSTRAINED_SAMPLERS: tuple[str, ...] = ("latent-bo", "tpe", "nsga2")
 
 
 def make_sampler(name: str, space: SearchSpace[Any], *, seed: int | None = None, **kwargs: Any) -> optuna.samplers.BaseSampler:
@@ -59,7 +65,9 @@ def make_sampler(name: str, space: SearchSpace[Any], *, seed: int | None = None,
 
 
 __all__ = [
+    "CONSTRAINED_SAMPLERS",
     "LATENT_SAMPLERS",
+    "MULTI_OBJECTIVE_SAMPLERS",
     "SAMPLERS",
     "ArchitectureSampler",
     "History",
@@ -67,6 +75,7 @@ __all__ = [
     "Observation",
     "RandomArchitectureSampler",
     "RawGPSampler",
+    "RawNSGAIISampler",
     "RawTPESampler",
     "RegularizedEvolutionSampler",
     "SAMPLER_ATTR",

@@ -51,6 +51,18 @@ class Observation:
     #: The trial's intermediate values by step, oriented like ``value`` (epochs of training, or a multi-fidelity
     #: objective's cheaper columns).
     steps: dict[int, float] = field(default_factory=dict)
+    #: Every objective's value, each oriented so that larger is better (``(value,)`` in a single-objective study).
+    values: tuple[float, ...] = ()
+    #: The constraint values the trial stored (Optuna's convention: feasible where all ``<= 0``); ``None``: none.
+    constraints: tuple[float, ...] | None = None
+
+    def __post_init__(self) -> None:
+        if not self.values:
+            self.values = (self.value,)
+
+    @property
+    def feasible(self) -> bool:
+        return self.constraints is None or all(c <= 0 for c in self.constraints)
 
 
 @dataclass
@@ -70,16 +82,28 @@ class History:
     sign: float = 1.0
     unmapped: list[str] = field(default_factory=list)
     pruned: list[Observation] = field(default_factory=list)
+    #: Each objective's sign (``sign`` is the first's); a single-objective study has one.
+    signs: tuple[float, ...] = (1.0,)
+
+    @property
+    def n_objectives(self) -> int:
+        return len(self.signs)
+
+    @property
+    def constrained(self) -> bool:
+        return any(o.constraints is not None for o in self.observations)
 
     @classmethod
     def from_study(cls, study: optuna.Study, space: SearchSpace[Any], *, exclude: int | None = None) -> History:
-        """The history of a single-objective ``study`` over ``space`` (trial ``exclude`` left out).
+        """The history of ``study`` over ``space`` (trial ``exclude`` left out).
 
         The architecture of a trial is read from the params named as in ``space.distributions()``; other params
-        (hyperparameters beside the architecture) are ignored.
+        (hyperparameters beside the architecture) are ignored. Each observation's ``values`` are its trial's values
+        oriented by the study's directions, ``value`` the first of them; ``constraints`` are the values the trial
+        stored for its study's constraints.
         """
-        maximize = single_direction(study) == StudyDirection.MAXIMIZE
-        history = cls(sign=1.0 if maximize else -1.0)
+        signs = tuple(1.0 if d == StudyDirection.MAXIMIZE else -1.0 for d in study.directions)
+        history = cls(sign=signs[0], signs=signs)
         names = list(space.distributions())
         for t in study.get_trials(deepcopy=False):
             if t.number == exclude or t.state not in _READ_STATES:
@@ -93,9 +117,11 @@ class History:
             new = DUPLICATE_ATTR not in t.user_attrs and key not in history.known
             steps = {step: history.sign * float(v) for step, v in t.intermediate_values.items()}
             if t.state == TrialState.COMPLETE and new:
-                assert t.value is not None
-                value = float(t.value) if maximize else -float(t.value)
-                history.observations.append(Observation(t.number, arch, key, value, steps))
+                assert t.values is not None
+                values = tuple(s * float(v) for s, v in zip(signs, t.values))
+                stored = t.constraints  # Optuna's, by name; their order is their names'
+                constraints = tuple(float(stored[k]) for k in sorted(stored)) if stored else None
+                history.observations.append(Observation(t.number, arch, key, values[0], steps, values, constraints))
             elif t.state == TrialState.PRUNED and new and steps:
                 last = max(steps)
                 history.pruned.append(Observation(t.number, arch, key, steps[last], steps))
@@ -105,8 +131,9 @@ class History:
         return history
 
     def best(self, k: int | None = None) -> list[Observation]:
-        """Observations sorted best first (ties broken by trial order)."""
-        ranked = sorted(self.observations, key=lambda o: (-o.value, o.number))
+        """Observations sorted best first by the first objective, feasible ones before the others (ties broken by
+        trial order)."""
+        ranked = sorted(self.observations, key=lambda o: (not o.feasible, -o.value, o.number))
         return ranked if k is None else ranked[:k]
 
     def mapped_pruned(self) -> list[Observation]:
@@ -149,11 +176,14 @@ def _arch_of(trial: FrozenTrial, space: SearchSpace[Any], names: list[str]) -> t
         return None, str(err)
 
 
-def single_direction(study: optuna.Study) -> StudyDirection:
+def single_direction(study: optuna.Study, sampler: str = "this sampler") -> StudyDirection:
     """The direction of a single-objective study; a multi-objective one is refused with ``InvalidArgumentError``."""
     if len(study.directions) != 1:
+        from latentnas.samplers import MULTI_OBJECTIVE_SAMPLERS
+
         raise InvalidArgumentError(
-            f"our samplers support single-objective studies only, got a study of {len(study.directions)} objectives"
+            f"{sampler} searches one objective, the study has {len(study.directions)}; samplers of several: "
+            f"{', '.join(MULTI_OBJECTIVE_SAMPLERS)}"
         )
     return study.directions[0]
 
@@ -213,6 +243,8 @@ class ArchitectureSampler(optuna.samplers.BaseSampler, ABC):
 
     #: The registry name (:data:`latentnas.samplers.SAMPLERS`).
     name: ClassVar[str]
+    #: Whether it searches a study of several objectives (others refuse one).
+    multi_objective: ClassVar[bool] = False
 
     def __init__(
         self,
@@ -242,7 +274,8 @@ class ArchitectureSampler(optuna.samplers.BaseSampler, ABC):
     # ------------------------------------------------------------------------------------------------ Optuna
     def before_trial(self, study: optuna.Study, trial: FrozenTrial) -> None:
         try:
-            single_direction(study)
+            if not self.multi_objective:
+                single_direction(study, self.name)
             check_study_sampler(study, self.describe())
         except (InvalidArgumentError, StorageError) as err:
             fail_and_raise(study, trial, err)

@@ -30,11 +30,17 @@ import optuna
 import torch
 from botorch.acquisition.analytic import _log_ei_helper  # NOTE: the numerically safe log h(u) of LogEI
 from botorch.acquisition.logei import qLogNoisyExpectedImprovement
-from botorch.models import SingleTaskGP
+from botorch.acquisition.multi_objective.logei import qLogNoisyExpectedHypervolumeImprovement
+from botorch.acquisition.multi_objective.objective import IdentityMCMultiOutputObjective
+from botorch.acquisition.objective import GenericMCObjective
+from botorch.models import ModelListGP, SingleTaskGP
 from botorch.sampling import SobolQMCNormalSampler
+from optuna.trial import FrozenTrial
+from torch import Tensor
 
 from latentnas.errors import InvalidArgumentError
-from latentnas.samplers.base import History, Observation
+from latentnas.pareto import CONSTRAINTS_ATTR, pareto_mask
+from latentnas.samplers.base import History, Observation, fail_and_raise
 from latentnas.samplers.config import SamplerConfig, check_choice, check_int
 from latentnas.samplers.latent_base import LatentSampler
 from latentnas.samplers.threads import torch_threads
@@ -48,7 +54,7 @@ from latentnas.samplers.transfer import (
     source_weights,
 )
 from latentnas.spaces import SearchSpace
-from latentnas.surrogate import KERNELS, OUTCOMES, LatentSurrogate, log_expected_improvement
+from latentnas.surrogate import KERNELS, OUTCOMES, LatentSurrogate, log_expected_improvement, model_warp
 from latentnas.vae import LatentSpace
 
 ACQUISITIONS = ("logei", "ts")
@@ -60,6 +66,12 @@ PRUNED_VALUES = ("ignore", "mapped")
 SCREEN = 128
 #: Quasi-MC samples of qLogNEI.
 MC_SAMPLES = 64
+#: Upper-confidence multiplier of the screen of a search of several objectives: a candidate's optimistic point is its
+#: posterior mean plus this many standard deviations in every objective (not measured apart).
+SCREEN_BETA = 1.0
+#: A screened candidate's probability of satisfying every constraint must reach this, where enough do (not measured
+#: apart).
+FEASIBLE_MIN = 0.05
 #: L-BFGS iterations of the GP's hyperparameter fit (the marginal likelihood is flat long before scipy's default
 #: stopping rule fires; this bounds a proposal's time).
 FIT_MAXITER = 75
@@ -179,6 +191,7 @@ class LatentBOSampler(LatentSampler):
     """
 
     name = "latent-bo"
+    multi_objective = True
     config: LatentBOConfig
 
     def __init__(
@@ -216,6 +229,13 @@ class LatentBOSampler(LatentSampler):
             description["transfer"] = self._transfer_described
         return description
 
+    def before_trial(self, study: optuna.Study, trial: FrozenTrial) -> None:
+        if self.transfer and (len(study.directions) > 1 or study.user_attrs.get(CONSTRAINTS_ATTR)):
+            fail_and_raise(study, trial, InvalidArgumentError(
+                "transfer applies to a search of one objective without constraints; search several objectives or "
+                "constraints without transfer sources"))
+        super().before_trial(study, trial)
+
     def build_surrogate(self) -> LatentSurrogate:
         return LatentSurrogate(self.latent, kernel=self.config.kernel, fit_maxiter=FIT_MAXITER,
                                outcome=self.config.outcome)
@@ -252,6 +272,8 @@ class LatentBOSampler(LatentSampler):
     def _propose_scored(self, history: History, rng: random.Random) -> tuple[Any, float]:
         if self.transfer:
             return self._propose_transfer(history, rng)
+        if history.n_objectives > 1 or history.constrained:
+            return self._propose_several(history, rng)
         surrogate = self.surrogate
         train = self.training_set(history, rng)
         train_X = surrogate.arch_features([o.arch for o in train])
@@ -331,6 +353,107 @@ class LatentBOSampler(LatentSampler):
         best = int(scores.argmax())
         return candidates[best], float(scores[best])
 
+    def _propose_several(self, history: History, rng: random.Random) -> tuple[Any, float]:
+        """Several objectives (qLogNEHVI) or constraints (constrained qLogNEI, or constrained qLogNEHVI): one GP per
+        objective and per constraint, on the same features; candidates as for one objective, screened by a cheap
+        analytic score (:meth:`screen_scores`), the best ``shortlist`` of them scored by the acquisition, joint with
+        the baseline and the pending points."""
+        surrogate = self.surrogate
+        train = self.training_set(history, rng)
+        train_X = surrogate.arch_features([o.arch for o in train], keys=[o.key for o in train])
+        Y = torch.tensor([o.values for o in train], dtype=torch.float64)
+        m = Y.shape[1]
+        C = None
+        if history.constrained:  # an observation without constraint values (none stored) counts as feasible
+            k = max(len(o.constraints) for o in train if o.constraints is not None)
+            C = torch.tensor([o.constraints if o.constraints is not None else (0.0,) * k for o in train],
+                             dtype=torch.float64)
+        models = [surrogate.fit(train_X, Y[:, j:j + 1]) for j in range(m)]
+        # Constraint values keep their scale: the GP must know where 0 lies.
+        models += [surrogate.fit(train_X, C[:, j:j + 1], outcome="standardize") for j in range(C.shape[1])] \
+            if C is not None else []
+        # Objectives in the units their GPs were fitted in (normal scores under the copula).
+        warped = torch.stack([_warped(models[j], Y[:, j]) for j in range(m)], dim=-1)
+        feasible = (C <= 0).all(-1) if C is not None else torch.ones(len(train), dtype=torch.bool)
+
+        candidates = self.candidates(history, rng, parents=self.parents(history, rng))
+        if self.space.is_finite:
+            exclude = {self.space.canonical_key(a) for a in candidates}
+            archs, keys, _ = surrogate.pool()
+            idx = [i for i, k in enumerate(keys) if k not in history.known and k not in exclude]
+            if idx:
+                scores = self.screen_scores(models, m, surrogate.pool_features()[idx], warped, feasible)
+                top = scores.topk(min(SCREEN, len(idx))).indices.tolist()
+                candidates += [archs[idx[i]] for i in top]
+        if not candidates:
+            return self.sample_new(history, rng), -math.inf
+        X = surrogate.arch_features(candidates)
+        shortlist = self.screen_scores(models, m, X, warped, feasible).topk(min(self.config.shortlist, len(X))).indices
+
+        model = ModelListGP(*models)
+        constraints = [_output(m + j) for j in range(len(models) - m)] or None
+        X_pending = surrogate.arch_features(history.pending) if history.pending else None
+        sampler = SobolQMCNormalSampler(torch.Size([MC_SAMPLES]), seed=rng.getrandbits(31))
+        acqf: Any
+        if m == 1:
+            acqf = qLogNoisyExpectedImprovement(model, X_baseline=train_X, X_pending=X_pending, prune_baseline=True,
+                                                sampler=sampler, objective=GenericMCObjective(_output(0)),
+                                                constraints=constraints)
+        else:
+            low, high = warped.min(0).values, warped.max(0).values
+            reference = low - 0.1 * (high - low).clamp_min(1e-6)
+            acqf = qLogNoisyExpectedHypervolumeImprovement(
+                model, ref_point=reference, X_baseline=train_X, X_pending=X_pending, prune_baseline=True,
+                sampler=sampler, objective=IdentityMCMultiOutputObjective(outcomes=list(range(m))),
+                constraints=constraints)
+        with torch.no_grad():
+            scores = torch.cat([acqf(chunk.unsqueeze(1)) for chunk in X[shortlist].split(256)])
+        best = int(shortlist[int(scores.argmax())])
+        return candidates[best], float(scores.max())
+
+    @staticmethod
+    def screen_scores(models: list[SingleTaskGP], m: int, X: Tensor, warped: Tensor, feasible: Tensor) -> Tensor:
+        """A cheap score of each row of ``X`` (larger is better), for the shortlist of a search of several objectives
+        or constraints.
+
+        One objective: analytic LogEI over the best feasible observation plus the log-probability of satisfying
+        every constraint (that log-probability alone while no observation is feasible). Several: how far the
+        optimistic point (mean plus :data:`SCREEN_BETA` standard deviations, per objective) lies beyond the feasible
+        observations' front, the additive epsilon indicator ``min_f max_j (u_j - f_j)``, positive where the point is
+        not dominated; rows whose probability of feasibility is below :data:`FEASIBLE_MIN` come after the others
+        where enough rows reach it.
+        """
+        stats = [LatentSurrogate.marginals(model, X) for model in models]
+        log_feasible = torch.zeros(len(X), dtype=torch.float64)
+        for mean, sigma in stats[m:]:
+            log_feasible += torch.special.log_ndtr(-mean / sigma)
+        if m == 1:
+            if not bool(feasible.any()):
+                return log_feasible
+            mean, sigma = stats[0]
+            best_f = float(warped[feasible, 0].max())
+            return _log_ei_helper((mean - best_f) / sigma) + sigma.log() + log_feasible
+        front = warped[feasible] if bool(feasible.any()) else warped
+        front = front[pareto_mask(front)]
+        upper = torch.stack([mean + SCREEN_BETA * sigma for mean, sigma in stats[:m]], dim=-1)
+        scores = torch.cat([(rows.unsqueeze(1) - front.unsqueeze(0)).max(-1).values.min(-1).values
+                            for rows in upper.split(4096)])
+        if len(stats) > m:
+            likely = log_feasible >= math.log(FEASIBLE_MIN)
+            if int(likely.sum()) >= SCREEN:
+                scores = torch.where(likely, scores, scores - scores.abs().max() - 1e6)
+        return scores
+
+    def parents(self, history: History, rng: random.Random) -> list[Observation]:
+        """The observations whose neighbours are candidates: the ``n_parents`` best (feasible first) for one
+        objective; for several, ``n_parents`` of the feasible front drawn at random (the whole front where smaller)."""
+        if history.n_objectives == 1:
+            return history.best(self.config.n_parents)
+        pool = [o for o in history.observations if o.feasible] or history.observations
+        Y = torch.tensor([o.values for o in pool], dtype=torch.float64)
+        front = [o for o, keep in zip(pool, pareto_mask(Y).tolist()) if keep]
+        return front if len(front) <= self.config.n_parents else rng.sample(front, self.config.n_parents)
+
     def stalled(self, history: History) -> bool:
         """Whether the last ``explore_after`` architectures evaluated all fell short of the best (a function of the
         history, so a resumed study decides the same)."""
@@ -350,15 +473,30 @@ class LatentBOSampler(LatentSampler):
         top = scores.topk(min(SCREEN, len(idx))).indices.tolist()
         return [archs[idx[i]] for i in top]
 
-    def candidates(self, history: History, rng: random.Random) -> list[Any]:
-        """New architectures to score: decoded random points of the latent box, then the best ones' neighbours."""
+    def candidates(self, history: History, rng: random.Random, *,
+                   parents: list[Observation] | None = None) -> list[Any]:
+        """New architectures to score: decoded random points of the latent box, then the neighbours of ``parents``
+        (default: the ``n_parents`` best)."""
         X = torch.rand(self.config.raw_samples, self.latent.dim, generator=self.generator(rng), dtype=torch.float64)
         found = self.decode_new(self.surrogate.from_unit(X), history)
         keys = {self.space.canonical_key(a) for a in found}
-        for parent in history.best(self.config.n_parents):
+        for parent in parents if parents is not None else history.best(self.config.n_parents):
             for arch in self.space.neighbours(parent.arch):
                 key = self.space.canonical_key(arch)
                 if key not in history.known and key not in keys:
                     keys.add(key)
                     found.append(arch)
         return found
+
+
+def _warped(model: SingleTaskGP, values: Tensor) -> Tensor:
+    """``values`` in the units ``model`` was fitted in (their normal scores under a copula warp)."""
+    warp = model_warp(model)
+    return warp(values) if warp is not None else values
+
+
+def _output(i: int) -> Any:
+    """The ``i``-th output of a model list's samples (an objective or a constraint callable of BoTorch's)."""
+    def output(Z: Tensor, X: Tensor | None = None) -> Tensor:
+        return Z[..., i]
+    return output

@@ -18,6 +18,7 @@ class RandomArchitectureSampler(ArchitectureSampler):
     """
 
     name = "random"
+    multi_objective = True
 
     def propose(self, history: History, rng: random.Random) -> Any:
         return self.sample_new(history, rng)

@@ -207,3 +207,45 @@ def test_transfer_for_training_on_a_dataset_the_benchmark_has_leaves_its_table_o
                                                       "arxiv")]
     args = argparse.Namespace(benchmark=None, dataset="my_graphs")  # --data: a dataset no table knows
     assert len(transfer_sources(args, space, True)) == 8
+
+
+def test_search_of_two_objectives_prints_its_front_and_its_hypervolume(capsys: pytest.CaptureFixture[str],
+                                                                      tmp_path: Path) -> None:
+    code, out, err = run(capsys, *search(tmp_path, "--sampler", "random", "--objectives", "valid,params"))
+    assert code == 0, err
+    result = json.loads(out)
+    assert result["study"] == "nasbench201-cifar10-random-seed1-valid-params"
+    assert result["metrics"] == ["valid", "params"] and result["pareto"]
+    study = optuna.load_study(study_name=result["study"], storage=f"sqlite:///{tmp_path}/runs.db")
+    assert [p["number"] for p in result["pareto"]] == [t.number for t in study.best_trials]
+    assert 0.0 <= result["hypervolume_ratio"] <= 1.0 and result["hypervolume_reference"] == [88.019, 0.400346]
+
+
+def test_search_under_a_constraint_reports_a_feasible_best(capsys: pytest.CaptureFixture[str],
+                                                           tmp_path: Path) -> None:
+    code, out, err = run(capsys, *search(tmp_path, "--sampler", "tpe", "--constraint", "params<=0.3"))
+    assert code == 0, err
+    result = json.loads(out)
+    study = optuna.load_study(study_name=result["study"], storage=f"sqlite:///{tmp_path}/runs.db")
+    feasible = [t for t in study.trials if t.user_attrs["params"] <= 0.3]
+    assert result["best_valid"] == max(t.value for t in feasible)
+    assert result["infeasible"] == 6 - len(feasible) and result["constraints"] == ["params<=0.3"]
+
+
+@pytest.mark.parametrize(("extra", "message"), [
+    (("--sampler", "evolution", "--objectives", "valid,params"),
+     "sampler 'evolution' searches one objective; with --objectives valid,params choose one of latent-bo, random, "
+     "tpe, nsga2"),
+    (("--objectives", "valid,latency"), "benchmark 'nasbench201' has no 'latency' for cifar10; its metrics: valid, "
+                                         "params"),
+    (("--constraint", "params<1"), "a constraint must read METRIC<=NUMBER or METRIC>=NUMBER"),
+    (("--objectives", "valid,params", "--pruner", "asha"), "--pruner applies to a search of one objective"),
+    (("--sampler", "latent-bo", "--transfer", "--constraint", "params<=1"), "--transfer applies to a search of "
+                                                                            "valid alone"),
+])
+def test_bad_objectives_and_constraints_are_refused_in_one_line(capsys: pytest.CaptureFixture[str], tmp_path: Path,
+                                                                extra: tuple[str, ...], message: str) -> None:
+    code, out, err = run(capsys, *search(tmp_path, *extra))
+    assert code == 2 and out == ""
+    assert err.startswith("latentnas search: error: " + message) and err.count("\n") == 1
+    assert not (tmp_path / "runs.db").exists() or not optuna.get_all_study_names(f"sqlite:///{tmp_path}/runs.db")

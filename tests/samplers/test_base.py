@@ -63,10 +63,29 @@ def test_history_says_why_a_completed_trial_is_not_an_architecture() -> None:
     assert history.unmapped[1].startswith("trial 1: ") and "conv" in history.unmapped[1]
 
 
-def test_a_multi_objective_history_is_refused() -> None:
+def test_a_multi_objective_history_orients_every_value_and_reads_constraints() -> None:
+    a, b = SPACE.sample(0), SPACE.sample(1)
+    distributions = {name: CategoricalDistribution(SPACE.ops) for name in SPACE.to_params(a)}
     study = optuna.create_study(directions=["maximize", "minimize"])
-    with pytest.raises(InvalidArgumentError, match="single-objective studies only, got a study of 2 objectives"):
-        History.from_study(study, SPACE)
+    study.add_trial(create_trial(params=SPACE.to_params(a), distributions=distributions, values=[90.0, 1.5],
+                                 system_attrs={"constraints:params<=1": 0.5}))
+    study.add_trial(create_trial(params=SPACE.to_params(b), distributions=distributions, values=[80.0, 0.2]))
+    history = History.from_study(study, SPACE)
+    assert history.signs == (1.0, -1.0) and history.n_objectives == 2 and history.constrained
+    first, second = history.observations
+    assert first.values == (90.0, -1.5) and first.value == 90.0 and first.constraints == (0.5,) and not first.feasible
+    assert second.values == (80.0, -0.2) and second.constraints is None and second.feasible
+    assert history.best() == [second, first]  # feasible first
+
+
+def test_a_single_objective_sampler_refuses_a_study_of_several_naming_those_that_search_one() -> None:
+    from latentnas.samplers import RegularizedEvolutionSampler
+
+    study = optuna.create_study(directions=["maximize", "minimize"], sampler=RegularizedEvolutionSampler(SPACE))
+    with pytest.raises(InvalidArgumentError, match=r"^evolution searches one objective, the study has 2; samplers "
+                                                   r"of several: latent-bo, random, tpe, nsga2$"):
+        study.ask()
+    assert study.trials[0].state == TrialState.FAIL
 
 
 def test_the_study_stores_its_sampler_and_refuses_another_naming_the_field() -> None:
@@ -114,6 +133,7 @@ def test_every_registered_sampler_runs_a_contract() -> None:
         test_latent_bo,
         test_latent_tpe,
         test_local_search,
+        test_nsga2,
         test_random_search,
         test_tpe,
     )
@@ -121,7 +141,7 @@ def test_every_registered_sampler_runs_a_contract() -> None:
     covered = {
         cls().make(SPACE, 0).describe()["sampler"]
         for module in (test_random_search, test_evolution, test_local_search, test_tpe, test_gp, test_latent_bo,
-                       test_latent_tpe)
+                       test_latent_tpe, test_nsga2)
         for _, cls in inspect.getmembers(module, inspect.isclass)
         if issubclass(cls, SamplerContract) and cls.__name__.startswith("Test")
     }
