@@ -7,6 +7,7 @@ path; :mod:`latentnas.evaluation.study_html` puts them in one page.
 from __future__ import annotations
 
 import math
+import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,8 @@ PATH_LINE_MAX = 150
 COLOUR_LOW_PERCENTILE = 5.0
 #: Pixels per inch of the PNGs: 700 x 450 pixels a panel, readable on a laptop screen at 100 %.
 DPI = 100
+#: Characters of a figure's title per line.
+TITLE_WIDTH = 80
 _TOP = f"top {100 * TOP_FRACTION:g} %"
 
 
@@ -48,6 +51,11 @@ def metric_label(report: StudyReport, i: int) -> str:
     metric = report.metrics[i] if i < len(report.metrics) else "value"
     unit = METRIC_UNITS.get(metric)
     return f"{metric} ({unit})" if unit else f"{metric} ({report.directions[i]}d)"
+
+
+def _suptitle(report: StudyReport) -> str:
+    """The title of a figure, wrapped to fit its width (study names run long: ``...-latency<=0.005``)."""
+    return textwrap.fill(title(report) + _pending(report), TITLE_WIDTH)
 
 
 def _pending(report: StudyReport) -> str:
@@ -99,7 +107,7 @@ def plot_progress(report: StudyReport, path: str | Path) -> Path:
     ax.set_xlim(0.5, max(n, 1) + 0.5)
     ax.grid(alpha=0.3, which="both")
     ax.legend(fontsize=8, loc="best")
-    fig.suptitle(title(report) + _pending(report), fontsize=10)
+    fig.suptitle(_suptitle(report), fontsize=10)
     return _save(fig, plt, path)
 
 
@@ -135,7 +143,7 @@ def plot_front(report: StudyReport, path: str | Path) -> Path:
     ax.set_title(f"Pareto front: {len(report.evaluated)} unique architectures{extra}", fontsize=9)
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8, loc="best")
-    fig.suptitle(title(report) + _pending(report), fontsize=10)
+    fig.suptitle(_suptitle(report), fontsize=10)
     return _save(fig, plt, path)
 
 
@@ -233,8 +241,11 @@ def plot_map(report: StudyReport, lmap: LatentMap, path: str | Path, *, warning:
     if warning:
         ax.text(0.01, 0.01, warning, transform=ax.transAxes, fontsize=8, color="C3", va="bottom", wrap=True,
                 bbox={"facecolor": "w", "alpha": 0.8, "edgecolor": "C3"})
-    ax.legend(fontsize=8, loc="upper right", framealpha=0.85)
-    fig.suptitle(title(report) + _pending(report), fontsize=10)
+    # Headroom at the top for the legend, which is drawn over everything (a star under it would hide).
+    low, high = ax.get_ylim()
+    ax.set_ylim(low, high + 0.2 * (high - low))
+    ax.legend(fontsize=8, loc="upper right", framealpha=0.9).set_zorder(10)
+    fig.suptitle(_suptitle(report), fontsize=10)
     return _save(fig, plt, path)
 
 

@@ -22,23 +22,13 @@ from torch import Tensor
 
 from latentnas.errors import InvalidArgumentError, LatentNASError
 from latentnas.evaluation.runs import TOP_FRACTION
-from latentnas.pareto import (
-    OBJECTIVES_ATTR,
-    OPTUNA_CONSTRAINTS_KEY,
-    Front,
-    feasible,
-    hypervolume,
-    metric_value,
-    oriented,
-    pareto_mask,
-)
+from latentnas.pareto import CONSTRAINTS_ATTR, OBJECTIVES_ATTR, Front, hypervolume, metric_value, oriented, pareto_mask
 from latentnas.records import ARCH_ATTR, DUPLICATE_ATTR, KEY_ATTR
+from latentnas.search import is_feasible
 from latentnas.spaces import SearchSpace, get_space
 
 #: Study user attrs written by :func:`latentnas.study.create_study` (kept here: the report reads, never writes them).
 SPACE_ATTR, SAMPLER_ATTR, IDENTITY_ATTR = "space", "sampler", "identity"
-#: The study user attr naming its constraints (``["latency<=0.005"]``).
-CONSTRAINTS_ATTR = "constraints"
 
 
 @dataclass(frozen=True)
@@ -51,7 +41,7 @@ class Evaluated:
         key: Its canonical key.
         values: The study's objective values, in the order of ``study.directions``, natural units.
         test: Its test accuracy where recorded.
-        feasible: Whether it satisfies the study's constraints (Optuna's ``constraints`` system attr, all ``<= 0``).
+        feasible: Whether it satisfies the study's constraints (Optuna's constraint values, all ``<= 0``).
     """
 
     number: int
@@ -200,7 +190,9 @@ def analyze(study: optuna.Study) -> StudyReport:
                                    "studies written by latentnas can be reported")
     identity: Mapping[str, Any] = attrs.get(IDENTITY_ATTR) or {}
     directions = tuple(d.name.lower() for d in study.directions)
-    metrics = tuple(attrs.get(OBJECTIVES_ATTR) or ("valid",) * (len(directions) == 1))
+    # Unnamed: a benchmark's single objective is its validation accuracy; another's (training) is just "value".
+    default = ("valid" if identity.get("benchmark") else "value",) * (len(directions) == 1)
+    metrics = tuple(attrs.get(OBJECTIVES_ATTR) or default)
     if len(metrics) != len(directions):
         raise InvalidArgumentError(f"study '{study.study_name}' has {len(directions)} objectives but names "
                                    f"{len(metrics)} ({', '.join(metrics) or 'none'}) in user attr '{OBJECTIVES_ATTR}'")
@@ -221,7 +213,7 @@ def analyze(study: optuna.Study) -> StudyReport:
         test = t.user_attrs.get("test")
         evaluated.append(Evaluated(t.number, space.to_string(arch), key, tuple(float(v) for v in t.values),
                                    float(test) if isinstance(test, (int, float)) else None,
-                                   feasible(t.system_attrs.get(OPTUNA_CONSTRAINTS_KEY))))
+                                   is_feasible(t)))
     if not evaluated:
         raise InvalidArgumentError(f"study '{study.study_name}' has no completed trial yet ({len(trials)} trials); "
                                    "nothing to report")

@@ -36,10 +36,12 @@ def searched(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> str:
 
 def test_a_searched_study_is_reported(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     url = searched(capsys, tmp_path)
+    study = optuna.load_study(study_name="s", storage=open_storage(url))
+    study.ask()  # another worker's trial, still running
     code, out, err = run(capsys, "report", "s", "--storage", url, "--out", str(tmp_path / "r"), "--json", "--no-map")
     assert code == 0, err
     result = json.loads(out)
-    study = optuna.load_study(study_name="s", storage=open_storage(url))
+    assert result["counts"]["running"] == 1 and result["counts"]["trials"] == 16
     unique = unique_trials(study)
     assert result["unique_evaluations"] == len(unique) == 15
     best = max(unique, key=lambda t: (t.value, -t.number))

@@ -61,7 +61,9 @@ def hand_study(benchmark: str, dataset: str, picks: Sequence[int], *, metrics: S
         key = keys[i]
         arch = by_key[key]
         attrs = {**records[key].user_attrs(), "arch": space.to_string(arch), "arch_key": key}
-        system = ({"constraints": [metric_value(constraint[0], attrs) - constraint[1]]} if constraint else {})
+        # Where Trial.set_constraint keeps a constraint's value, as the search loop stores it.
+        name = f"{constraint[0]}<={constraint[1]}" if constraint else ""
+        system = {f"constraints:{name}": metric_value(constraint[0], attrs) - constraint[1]} if constraint else {}
         study.add_trial(create_trial(params=space.to_params(arch), distributions=distributions(space),
                                      values=[metric_value(m, attrs) for m in metrics], user_attrs=attrs,
                                      system_attrs=system))
