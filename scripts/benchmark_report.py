@@ -1,7 +1,7 @@
 """Seconds of `latentnas report` on a large study: wall clock of the whole command, in a fresh process each time.
 
-For each benchmark (and dataset) given, a study of --trials unique architectures is searched by the random sampler
-into a SQLite file (`latentnas search ... --sampler random`; reused when it is already there), then
+For each benchmark, dataset (and objectives) given, a study of --trials unique architectures is searched by the random
+sampler into a SQLite file (`latentnas search ... --sampler random`; reused when it is already there), then
 `latentnas report STUDY --storage URL --out DIR --threads 1` is run as a subprocess --repeats times with the
 encoding cache emptied before each (cold) and --repeats times with it filled (warm). Subprocess wall clock includes
 the interpreter's start and every import: what a person waits for. Prints a table; writes table.md, command.txt,
@@ -28,7 +28,7 @@ from pathlib import Path
 from latentnas.evaluation import source_revision
 
 #: ``benchmark:dataset`` pairs measured by default.
-DEFAULT_CASES = ("nasbench201:cifar10", "nasbench-graph:cora")
+DEFAULT_CASES = ("nasbench201:cifar10", "nasbench-graph:cora", "nasbench-graph:cora:valid,latency")
 
 
 def cli(*args: str, env: dict[str, str]) -> float:
@@ -40,7 +40,8 @@ def cli(*args: str, env: dict[str, str]) -> float:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--cases", nargs="+", default=list(DEFAULT_CASES), help="BENCHMARK:DATASET pairs")
+    parser.add_argument("--cases", nargs="+", default=list(DEFAULT_CASES), help="BENCHMARK:DATASET[:OBJECTIVES] (objectives: "
+                                                                                  "`latentnas search --objectives`)")
     parser.add_argument("--trials", type=int, default=1000, help="unique architectures in each study")
     parser.add_argument("--repeats", type=int, default=3, help="runs of the report per setting (median reported)")
     parser.add_argument("--db", default=None, help="SQLite file of the studies (default: a temporary one)")
@@ -56,11 +57,13 @@ def main(argv: list[str] | None = None) -> int:
     env = {**os.environ, "LATENTNAS_HOME": str(work / "home")}
     rows = []
     for case in args.cases:
-        benchmark, _, dataset = case.partition(":")
-        study = f"{benchmark}-{dataset}-random-{args.trials}"
+        benchmark, dataset, objectives = (case.split(":") + [""])[:3]
+        tag = f"{benchmark}-{dataset}" + (f"-{objectives.replace(',', '-')}" if objectives else "")
+        study = f"{tag}-random-{args.trials}"
         start = time.perf_counter()
+        several = ["--objectives", objectives] if objectives else []
         cli("search", "--benchmark", benchmark, "--dataset", dataset, "--sampler", "random", "--trials",
-            str(args.trials), "--storage", url, "--study", study, "--quiet", "--threads", "1", env=env)
+            str(args.trials), *several, "--storage", url, "--study", study, "--quiet", "--threads", "1", env=env)
         search_s = time.perf_counter() - start
         report = ["report", study, "--storage", url, "--threads", "1"]
         times: dict[str, list[float]] = {"cold": [], "warm": []}
@@ -68,19 +71,19 @@ def main(argv: list[str] | None = None) -> int:
             for r in range(args.repeats):
                 if state == "cold":
                     shutil.rmtree(work / "home" / "cache", ignore_errors=True)
-                folder = out / f"example-{benchmark}" if state == "warm" and r == 0 else work / f"{study}-{state}-{r}"
+                folder = out / f"example-{tag}" if state == "warm" and r == 0 else work / f"{study}-{state}-{r}"
                 times[state].append(cli(*report, "--out", str(folder), env=env))
-        row = {"benchmark": benchmark, "dataset": dataset, "trials": args.trials, "search_seconds": search_s,
+        row = {"benchmark": benchmark, "dataset": dataset, "objectives": objectives or "valid", "trials": args.trials, "search_seconds": search_s,
                "cold_seconds": times["cold"], "warm_seconds": times["warm"],
                "cold_median": statistics.median(times["cold"]), "warm_median": statistics.median(times["warm"])}
         rows.append(row)
-        print(f"{benchmark}/{dataset}: cold {row['cold_median']:.2f} s, warm {row['warm_median']:.2f} s "
+        print(f"{benchmark}/{dataset} ({row['objectives']}): cold {row['cold_median']:.2f} s, warm {row['warm_median']:.2f} s "
               f"(medians of {args.repeats})", flush=True)
-        (out / f"example-{benchmark}" / "report.html").unlink(missing_ok=True)  # the PNGs are the example
+        (out / f"example-{tag}" / "report.html").unlink(missing_ok=True)  # the PNGs are the example
 
-    header = "| benchmark / dataset | unique architectures | report, cold cache (s, median) | " \
-             "report, warm cache (s, median) | runs (cold; warm) |\n| --- | --- | --- | --- | --- |\n"
-    body = "".join(f"| {r['benchmark']} / {r['dataset']} | {r['trials']} | {r['cold_median']:.2f} | "
+    header = "| benchmark / dataset | objectives | unique architectures | report, cold cache (s, median) | " \
+             "report, warm cache (s, median) | runs (cold; warm) |\n| --- | --- | --- | --- | --- | --- |\n"
+    body = "".join(f"| {r['benchmark']} / {r['dataset']} | {r['objectives']} | {r['trials']} | {r['cold_median']:.2f} | "
                    f"{r['warm_median']:.2f} | {', '.join(f'{t:.2f}' for t in r['cold_seconds'])}; "
                    f"{', '.join(f'{t:.2f}' for t in r['warm_seconds'])} |\n" for r in rows)
     note = (f"\nWall clock of `latentnas report STUDY --storage sqlite:///... --out DIR --threads 1` in a fresh "

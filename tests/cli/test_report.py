@@ -64,6 +64,20 @@ def test_a_searched_study_is_mapped(capsys: pytest.CaptureFixture[str], tmp_path
     assert "(the sampler used none; the space&#x27;s default)" in html  # random search has no encoder
 
 
+def test_an_encoder_of_another_space_gives_no_map_and_says_why(capsys: pytest.CaptureFixture[str],
+                                                               tmp_path: Path) -> None:
+    from latentnas.vae.checkpoint import default_checkpoint
+
+    url = searched(capsys, tmp_path)
+    other = default_checkpoint("nasbench-graph")
+    code, out, err = run(capsys, "report", "s", "--storage", url, "--out", str(tmp_path / "r"), "--checkpoint",
+                         str(other))
+    assert code == 0 and out == f"{tmp_path / 'r' / 'report.html'}\n"
+    assert err == (f"latentnas report: note: no latent map: checkpoint {other} is for space 'nasbench-graph', not "
+                   "'nasbench201'\n")
+    assert not (tmp_path / "r" / "latent_map.png").exists()
+
+
 def test_the_default_storage_is_latentnas_own(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     code, out, err = run(capsys, "report", "s", "--out", str(tmp_path / "r"))
     assert code == 2 and out == ""

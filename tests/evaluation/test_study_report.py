@@ -120,6 +120,15 @@ def test_a_study_without_completed_trials_is_refused_in_one_line() -> None:
         analyze(optuna.create_study())
 
 
+def test_a_study_of_a_cheaper_column_is_judged_on_that_column() -> None:
+    study = nb201([3, 30, 300])
+    study.set_user_attr("identity", {**study.user_attrs["identity"], "fidelity": "12ep"})
+    report = analyze(study)
+    cheap = get_benchmark("nasbench201").records("cifar10", "12ep")
+    assert report.table is not None and report.table.column == "12ep"
+    assert report.table.optimum == max(e.valid for e in cheap.values())
+
+
 def test_without_a_benchmark_there_is_no_regret_but_the_best_so_far() -> None:
     study = hand_study("nasbench201", "cifar10", [5, 50, 500], identity=False)
     report = analyze(study)
