@@ -26,9 +26,7 @@ from latentnas.pareto import CONSTRAINTS_ATTR, OBJECTIVES_ATTR, Front, hypervolu
 from latentnas.records import ARCH_ATTR, DUPLICATE_ATTR, KEY_ATTR
 from latentnas.search import is_feasible
 from latentnas.spaces import SearchSpace, get_space
-
-#: Study user attrs written by :func:`latentnas.study.create_study` (kept here: the report reads, never writes them).
-SPACE_ATTR, SAMPLER_ATTR, IDENTITY_ATTR = "space", "sampler", "identity"
+from latentnas.study import IDENTITY_ATTR, SAMPLER_ATTR, SPACE_ATTR
 
 
 @dataclass(frozen=True)
@@ -175,7 +173,6 @@ class StudyReport:
             return sorted(front, key=lambda e: -self.sign * e.values[0])
         ok = [e for e in self.evaluated if e.feasible]
         return [max(ok, key=lambda e: (self.sign * e.values[0], -e.number))] if ok else []
-
 
 
 def analyze(study: optuna.Study) -> StudyReport:
