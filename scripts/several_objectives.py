@@ -58,7 +58,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"several_objectives: {first_line(err)}", file=sys.stderr)
         return 2
     command = "python scripts/several_objectives.py " + shlex.join(sys.argv[1:] if argv is None else argv)
-    searched = [{**r, "searched_with": "constraints"} for r in rows]
+    # With a twin: which search each row is (the table gives the constrained ones; runs.csv both).
+    searched = [{**r, "searched_with": "constraints"} for r in rows] if twin_rows else rows
     searched += [{**r, "searched_with": "none"} for r in twin_rows]
     write_several(args.out, config, searched, command=command)
     print(summary_table(config, rows))

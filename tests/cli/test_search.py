@@ -249,3 +249,17 @@ def test_bad_objectives_and_constraints_are_refused_in_one_line(capsys: pytest.C
     assert code == 2 and out == ""
     assert err.startswith("latentnas search: error: " + message) and err.count("\n") == 1
     assert not (tmp_path / "runs.db").exists() or not optuna.get_all_study_names(f"sqlite:///{tmp_path}/runs.db")
+
+
+def test_training_searches_accuracy_against_parameters_under_a_latency_bound(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path, saved: dict[str, Path]) -> None:
+    code, out, err = search_data(capsys, tmp_path, saved["cora"], "--json", "--sampler", "random", "--objectives",
+                                 "valid,params", "--constraint", "latency<=10")
+    assert code == 0, err
+    result = json.loads(out)
+    study = optuna.load_study(study_name=result["study"], storage=f"sqlite:///{tmp_path}/runs.db")
+    assert [d.name for d in study.directions] == ["MAXIMIZE", "MINIMIZE"]
+    for t in study.trials:
+        assert t.values == [t.user_attrs["valid"], t.user_attrs["params"]] and 0 < t.user_attrs["params"] < 3  # M
+        assert t.constraints == {"latency<=10": t.user_attrs["latency"] - 10}
+    assert result["pareto"] and "hypervolume_ratio" not in result
