@@ -30,7 +30,7 @@ COMMAND = "command.txt"
 COMMIT = "commit.txt"
 PLOT = "regret.png"
 #: The layouts a README block can ask for.
-LAYOUTS = ("runs", "samplers", "datasets", "datasets-rank", "cost")
+LAYOUTS = ("runs", "samplers", "datasets", "datasets-rank", "cost", "several", "several-paired")
 
 _BLOCK = re.compile(r"(<!-- table: (?P<record>[\w.-]+) (?P<layout>[\w-]+) -->\n)(?P<body>.*?)(<!-- /table -->)", re.S)
 
@@ -121,11 +121,16 @@ def render_table(folder: str | Path, layout: str, *, link: str | None = None) ->
         layout: One of :data:`LAYOUTS`: ``runs`` (:func:`runs_table`), ``samplers`` (:func:`sampler_table`),
             ``datasets`` (:func:`dataset_table`, test accuracy and share that found the top 0.1 %),
             ``datasets-rank`` (:func:`dataset_table`, rank percentile of the best architecture found), ``cost``
-            (:func:`cost_table`, simulated seconds to the top 0.1 %).
+            (:func:`cost_table`, simulated seconds to the top 0.1 %); ``several`` and ``several-paired`` for a
+            record of :mod:`latentnas.evaluation.several` (:func:`~latentnas.evaluation.several.render_several`).
         link: How the caption names the record (default: the folder as given).
     """
     if layout not in LAYOUTS:
         raise InvalidArgumentError(f"unknown table layout '{layout}'; choices: {', '.join(LAYOUTS)}")
+    if layout.startswith("several"):
+        from latentnas.evaluation.several import render_several
+
+        return render_several(folder, paired=layout == "several-paired", link=link)
     records = read_record(folder)
     summaries = summarize(records, seeds=common_seeds(records))
     table = {"runs": runs_table, "samplers": sampler_table, "datasets": dataset_table,

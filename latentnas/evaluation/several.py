@@ -209,6 +209,46 @@ def paired_table(config: SeveralConfig, constrained: Sequence[dict[str, Any]],
     return "\n".join(lines) + "\n"
 
 
+def read_several(folder: str | Path) -> tuple[SeveralConfig, list[dict[str, Any]]]:
+    """The config and rows of a record written by :func:`write_several` (numbers read back as numbers)."""
+    folder = Path(folder)
+    if not (folder / "runs.csv").is_file() or not (folder / "config.json").is_file():
+        raise InvalidArgumentError(f"no record of several objectives in {folder}: runs.csv or config.json is missing")
+    raw = json.loads((folder / "config.json").read_text())
+    config = SeveralConfig(raw["benchmark"], datasets=raw["datasets"], samplers=raw["samplers"], seeds=raw["seeds"],
+                           budget=raw["budget"], objectives=raw["objectives"], constraints=raw["constraints"],
+                           judge=raw["judge"], sampler_options=raw["sampler_options"])
+    with open(folder / "runs.csv", newline="") as f:
+        rows = [{k: _number(k, v) for k, v in row.items()} for row in csv.DictReader(f)]
+    return config, rows
+
+
+def _number(key: str, text: str) -> Any:
+    if key in ("dataset", "sampler", "searched_with"):
+        return text
+    if text == "":
+        return None
+    value = float(text)
+    return int(value) if key in ("seed", "unique", "feasible") else value
+
+
+def render_several(folder: str | Path, *, paired: bool = False, link: str | None = None) -> str:
+    """A README block of a record of several objectives: a caption and its table (``paired``: the table of a
+    constrained search beside its unconstrained twin)."""
+    config, rows = read_several(folder)
+    searched = [r for r in rows if r.get("searched_with") != "none"]
+    what = (f"{', '.join(config.objectives)}" + (f" under {', '.join(config.constraints)}" if config.constraints
+                                                 else ""))
+    caption = (f"{config.benchmark}, {what}, {config.budget} unique architectures per run, {len(config.seeds)} seeds "
+               f"({config.seeds[0]}-{config.seeds[-1]}), every sampler on the same seeds (`{link or folder}`):")
+    if paired:
+        twin = [r for r in rows if r.get("searched_with") == "none"]
+        if not twin:
+            raise InvalidArgumentError(f"record {folder} has no unconstrained twin to pair with")
+        return f"{caption}\n\n{paired_table(config, searched, twin)}\n"
+    return f"{caption}\n\n{summary_table(config, searched)}\n"
+
+
 def _mean_std(values: Sequence[float], digits: int) -> str:
     if not values:
         return "-"

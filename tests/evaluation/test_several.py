@@ -40,6 +40,12 @@ def test_a_run_reports_the_hypervolume_ratio_of_its_front_at_each_checkpoint(tmp
     with open(tmp_path / "runs.csv") as f:
         assert len(list(csv.DictReader(f))) == 4
     assert "| cifar10 | random |" in (tmp_path / "table.md").read_text()
+    # The README's block is rebuilt from runs.csv and config.json: the same table as the record's.
+    from latentnas.evaluation.experiment import render_table
+
+    block = render_table(tmp_path, "several", link="docs/results/x")
+    assert block == ("nasbench201, valid, params, 30 unique architectures per run, 2 seeds (0-1), every sampler on "
+                     "the same seeds (`docs/results/x`):\n\n" + (tmp_path / "table.md").read_text() + "\n")
 
 
 def test_the_paired_table_counts_seeds_where_the_constrained_search_is_no_worse() -> None:
