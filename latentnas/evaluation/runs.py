@@ -55,7 +55,20 @@ def split_label(label: str) -> tuple[str, bool]:
 
 
 @dataclass(frozen=True)
-class ComparisonConfig:
+class RunGrid:
+    """Every sampler on every dataset with every seed, ``budget`` unique architectures per run, on one benchmark: what
+    a comparison runs (:class:`ComparisonConfig`, :class:`latentnas.evaluation.several.SeveralConfig`)."""
+
+    benchmark: str
+    _: KW_ONLY
+    datasets: tuple[str, ...]
+    samplers: tuple[str, ...]
+    seeds: tuple[int, ...]
+    budget: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class ComparisonConfig(RunGrid):
     """What a comparison runs: every sampler on every dataset with every seed, ``budget`` unique architectures.
 
     Args:
@@ -75,12 +88,6 @@ class ComparisonConfig:
             budget of unique architectures only.
     """
 
-    benchmark: str
-    _: KW_ONLY
-    datasets: tuple[str, ...]
-    samplers: tuple[str, ...]
-    seeds: tuple[int, ...]
-    budget: int
     fidelity: str | None = None
     sampler_options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     budget_seconds: float | None = None

@@ -25,7 +25,7 @@ import statistics
 import time
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import KW_ONLY, dataclass, field
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -33,14 +33,15 @@ from typing import Any
 import torch
 
 from latentnas.errors import InvalidArgumentError
+from latentnas.evaluation.runs import RunGrid
 from latentnas.pareto import Constraint, Front, metric_value, parse_constraints, parse_objectives
 
 #: The unique-architecture counts at which a run's hypervolume ratio is also recorded (beside the budget).
 CHECKPOINTS = (25, 50)
 
 
-@dataclass(frozen=True)
-class SeveralConfig:
+@dataclass(frozen=True, kw_only=True)
+class SeveralConfig(RunGrid):
     """What a comparison on several objectives or constraints runs.
 
     Args:
@@ -56,12 +57,6 @@ class SeveralConfig:
         sampler_options: Keyword arguments per sampler, JSON values.
     """
 
-    benchmark: str
-    _: KW_ONLY
-    datasets: tuple[str, ...]
-    samplers: tuple[str, ...]
-    seeds: tuple[int, ...]
-    budget: int
     objectives: tuple[str, ...] = ("valid",)
     constraints: tuple[str, ...] = ()
     judge: tuple[str, ...] | None = None
