@@ -196,8 +196,11 @@ def paired_table(config: SeveralConfig, constrained: Sequence[dict[str, Any]],
             wins = sum(1 for a, b in pairs if b["best_feasible_valid"] is None or (
                 a["best_feasible_valid"] is not None and a["best_feasible_valid"] >= b["best_feasible_valid"]))
             share = f"{wins} of {len(pairs)} ({100 * wins / max(len(pairs), 1):.0f} %)"
-            means = [_mean_std([r["best_feasible_valid"] for r in side if r["best_feasible_valid"] is not None], 2)
-                     for side in ([a for a, _ in pairs], [b for _, b in pairs])]
+            means = []
+            for side in ([a for a, _ in pairs], [b for _, b in pairs]):
+                found = [r["best_feasible_valid"] for r in side if r["best_feasible_valid"] is not None]
+                means.append(_mean_std(found, 2) + ("" if len(found) == len(side) else
+                                                     f" ({len(found)} of {len(side)} found one)"))
             feasible = " / ".join(f"{statistics.fmean(r['feasible'] for r in side):.1f}"
                                   for side in ([a for a, _ in pairs], [b for _, b in pairs]))
             lines.append("| " + " | ".join([dataset, sampler, share, *means, feasible]) + " |")
