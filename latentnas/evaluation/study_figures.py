@@ -63,6 +63,20 @@ def _pending(report: StudyReport) -> str:
     return f"; {running} trial{'s' * (running != 1)} running, not counted" if running else ""
 
 
+def _each(ax: Any, report: StudyReport, x: list[int], y: list[float], *, s: float) -> None:
+    """Each architecture's own value, those that violate the study's constraints crossed out."""
+    ok = [e.feasible for e in report.evaluated]
+    ax.scatter([a for a, f in zip(x, ok) if f], [b for b, f in zip(y, ok) if f], s=s, color="0.6",
+               label="each architecture" + (", feasible" if not all(ok) else ""), zorder=2)
+    if not all(ok):
+        ax.scatter([a for a, f in zip(x, ok) if not f], [b for b, f in zip(y, ok) if not f], s=s * 1.6, color="C3",
+                   marker="x", label="infeasible (never best)", zorder=2)
+
+
+def _best_label(report: StudyReport) -> str:
+    return "best feasible so far" if any(not e.feasible for e in report.evaluated) else "best so far"
+
+
 def plot_progress(report: StudyReport, path: str | Path) -> Path:
     """Regret on a log axis (a table known), else the best value so far; several objectives: hypervolume so far."""
     plt = pyplot()
@@ -85,9 +99,9 @@ def plot_progress(report: StudyReport, path: str | Path) -> Path:
     elif (regret := report.regret()) is not None and (table := report.table) is not None \
             and table.optimum is not None and table.top_threshold is not None:
         own = [max(report.sign * (table.optimum - e.values[0]), REGRET_FLOOR) for e in report.evaluated]
-        ax.scatter(x, own, s=10 if n <= PATH_LINE_MAX else 4, color="0.6", label="each architecture", zorder=2)
-        ax.step(x, [max(r, REGRET_FLOOR) for r in regret], where="post", color="C0", lw=2, label="best so far",
-                zorder=3)
+        _each(ax, report, x, own, s=10 if n <= PATH_LINE_MAX else 4)
+        ax.step(x, [max(r, REGRET_FLOOR) for r in regret], where="post", color="C0", lw=2,
+                label=_best_label(report), zorder=3)
         top = report.sign * (table.optimum - table.top_threshold)
         ax.axhline(max(top, REGRET_FLOOR), color="C1", ls="--", lw=1.2,
                    label=f"{_TOP} of the table ({table.size:,} architectures)")
@@ -99,8 +113,8 @@ def plot_progress(report: StudyReport, path: str | Path) -> Path:
         ax.set_title(f"table optimum {table.optimum:.4g} minus best so far; {found}", fontsize=9)
     else:
         best = report.best_so_far()
-        ax.scatter(x, [e.values[0] for e in report.evaluated], s=10, color="0.6", label="each architecture")
-        ax.step(x, best, where="post", color="C0", lw=2, label="best so far")
+        _each(ax, report, x, [e.values[0] for e in report.evaluated], s=10)
+        ax.step(x, best, where="post", color="C0", lw=2, label=_best_label(report))
         ax.set_ylabel(metric_label(report, 0))
         ax.set_title(f"best so far ({report.directions[0]}d); no table to measure regret", fontsize=9)
     ax.set_xlabel("unique architectures evaluated (trial order)")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import random
 import re
 from collections.abc import Iterator, Sequence
@@ -179,6 +180,19 @@ def test_a_multi_objective_report_has_a_front_panel(tmp_path: Path) -> None:
     assert (tmp_path / "front.png").stat().st_size > 10_000
     html = (tmp_path / "report.html").read_text()
     assert html.count("data:image/png;base64,") == 2 and "Found front" in html
+
+
+def test_a_constrained_study_of_one_objective_marks_what_is_infeasible_and_never_counts_it() -> None:
+    bound = 0.3
+    study = hand_study("nasbench201", "cifar10", range(0, 1500, 100), constraint=("params", bound))
+    report = analyze(study)
+    ok = [t.user_attrs["params"] <= bound for t in study.trials]
+    assert [e.feasible for e in report.evaluated] == ok and 0 < sum(ok) < len(ok)
+    values = [float(t.value) if f else -math.inf for t, f in zip(study.trials, ok)]  # type: ignore[arg-type]
+    assert report.best_so_far()[-1] == max(values)
+    from latentnas.evaluation.study_figures import _best_label
+
+    assert _best_label(report) == "best feasible so far"
 
 
 # ------------------------------------------------------------------------------------------ figures and page
