@@ -64,11 +64,7 @@ def main(argv: list[str] | None = None) -> int:
     write_several(args.out, config, searched, command=command)
     print(summary_table(config, rows))
     if twin_rows:
-        paired = paired_table(config, rows, twin_rows)
-        with open(f"{args.out}/table.md", "a") as f:
-            f.write("\nThe same searches without the constraints, judged by them (paired by seed):\n\n"
-                    + summary_table(config, twin_rows) + "\n" + paired)
-        print(paired)
+        print(paired_table(config, rows, twin_rows))
     return 0
 
 

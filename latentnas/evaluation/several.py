@@ -20,6 +20,7 @@ Example:
 from __future__ import annotations
 
 import csv
+import dataclasses
 import json
 import statistics
 import time
@@ -257,7 +258,8 @@ def _mean_std(values: Sequence[float], digits: int) -> str:
 def write_several(folder: str | Path, config: SeveralConfig, rows: Sequence[dict[str, Any]], *, command: str,
                   revision: str | None = None) -> list[Path]:
     """A record: ``runs.csv``, ``table.md``, ``fronts.json`` (each table front and reference point, several
-    objectives), ``config.json``, ``command.txt``, ``commit.txt``."""
+    objectives), ``config.json``, ``command.txt``, ``commit.txt``. Rows of an unconstrained twin (``searched_with``
+    ``"none"``, beside ``"constraints"``) get their own table and the paired one after the main table."""
     from latentnas.evaluation.experiment import source_revision
 
     if not rows:
@@ -268,8 +270,13 @@ def write_several(folder: str | Path, config: SeveralConfig, rows: Sequence[dict
         writer = csv.DictWriter(f, fieldnames=list(rows[0]))
         writer.writeheader()
         writer.writerows(rows)
-    # Runs of an unconstrained twin (``searched_with`` "none") are in runs.csv, not in this table.
-    (folder / "table.md").write_text(summary_table(config, [r for r in rows if r.get("searched_with") != "none"]))
+    searched = [r for r in rows if r.get("searched_with") != "none"]
+    twin = [r for r in rows if r.get("searched_with") == "none"]
+    table = summary_table(config, searched)
+    if twin:  # an unconstrained twin of each run, judged by the bounds
+        table += ("\nThe same searches without the constraints, judged by them (paired by seed):\n\n"
+                  + summary_table(config, twin) + "\n" + paired_table(config, searched, twin))
+    (folder / "table.md").write_text(table)
     (folder / "config.json").write_text(json.dumps(config.to_dict(), indent=2) + "\n")
     (folder / "command.txt").write_text(command.strip() + "\n")
     (folder / "commit.txt").write_text((revision or source_revision()).strip() + "\n")
@@ -283,3 +290,31 @@ def write_several(folder: str | Path, config: SeveralConfig, rows: Sequence[dict
         (folder / "fronts.json").write_text(json.dumps(fronts, indent=2) + "\n")
         written.append(folder / "fronts.json")
     return written
+
+
+def merge_records(records: Sequence[str | Path], out: str | Path, *, command: str) -> str:
+    """Merges records of the same comparison on disjoint seeds into ``out`` (their commands and commits listed, the
+    merging ``command`` last) and returns its main table.
+
+    Raises:
+        InvalidArgumentError: The configurations differ in more than their seeds, or share a seed.
+    """
+    folders = [Path(r) for r in records]
+    parts = [read_several(f) for f in folders]
+    first = parts[0][0]
+    seeds: list[int] = []
+    for config, _ in parts:
+        if dataclasses.replace(config, seeds=first.seeds) != first:
+            raise InvalidArgumentError(f"records differ in more than their seeds: {first} and {config}")
+        if set(config.seeds) & set(seeds):
+            raise InvalidArgumentError(f"records share seeds: {sorted(set(config.seeds) & set(seeds))}")
+        seeds += config.seeds
+    merged = dataclasses.replace(first, seeds=tuple(sorted(seeds)))
+    rows = sorted((row for _, part in parts for row in part),
+                  key=lambda r: (merged.datasets.index(r["dataset"]), merged.samplers.index(r["sampler"]),
+                                 r.get("searched_with", ""), r["seed"]))
+    commands = [(f / "command.txt").read_text().strip() for f in folders]
+    commits = [f"seeds {c.seeds[0]}-{c.seeds[-1]}: {(f / 'commit.txt').read_text().strip()}"
+               for f, (c, _) in zip(folders, parts)]
+    write_several(out, merged, rows, command="\n".join([*commands, command]), revision="\n".join(commits))
+    return summary_table(merged, [r for r in rows if r.get("searched_with") != "none"])

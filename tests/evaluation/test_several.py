@@ -68,3 +68,28 @@ def test_a_comparison_of_several_objectives_refuses_a_sampler_of_one() -> None:
                                                    "several: latent-bo, random, tpe, nsga2"):
         SeveralConfig("nasbench201", datasets=("cifar10",), samplers=("evolution",), seeds=(0,), budget=5,
                       objectives=("valid", "params"))
+
+
+def test_records_of_disjoint_seeds_merge_into_one_and_others_are_refused(tmp_path: Path) -> None:
+    from latentnas.evaluation.several import merge_records
+
+    parts = []
+    for seeds in ((0,), (1, 2)):
+        config = SeveralConfig("nasbench201", datasets=("cifar10",), samplers=("random",), seeds=seeds, budget=8,
+                               objectives=("valid", "params"))
+        folder = tmp_path / f"seeds{seeds[0]}"
+        write_several(folder, config, run_several(config), command=f"run {seeds}", revision=f"c{seeds[0]}")
+        parts.append(folder)
+    whole = SeveralConfig("nasbench201", datasets=("cifar10",), samplers=("random",), seeds=(0, 1, 2), budget=8,
+                          objectives=("valid", "params"))
+    table = merge_records(parts, tmp_path / "merged", command="merge")
+    write_several(tmp_path / "direct", whole, run_several(whole), command="x", revision="y")
+    # The seeded runs are the same whichever record ran them: the merged table is the direct one but for timings.
+    def strip(text: str) -> list[str]:
+        return [line.rsplit("|", 2)[0] for line in text.splitlines()]
+
+    assert strip(table) == strip((tmp_path / "direct" / "table.md").read_text())
+    assert (tmp_path / "merged" / "commit.txt").read_text() == "seeds 0-0: c0\nseeds 1-2: c1\n"
+    assert (tmp_path / "merged" / "command.txt").read_text() == "run (0,)\nrun (1, 2)\nmerge\n"
+    with pytest.raises(InvalidArgumentError, match="records share seeds: \\[0\\]"):
+        merge_records([parts[0], parts[0]], tmp_path / "bad", command="merge")
