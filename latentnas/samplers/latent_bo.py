@@ -14,6 +14,11 @@ The proposal maximizes qLogNEI by default; Thompson sampling (``acquisition="ts"
 without improvement) is an option whose measured effect :class:`LatentBOConfig` records. Trials still running (other
 workers, or several ``study.ask()`` before their ``tell``) enter as ``X_pending``, so a batch of ``q`` asks yields
 ``q`` different proposals.
+
+A study of several objectives (``create_study(objectives=...)``) or with constraints gets one GP per metric and per
+constraint on the same features, and the candidates are scored by qLogNEHVI (several objectives) or constrained
+qLogNEI (one), after a cheap analytic screen (:meth:`LatentBOSampler.screen_scores`); the neighbours of the feasible
+front's members are candidates (:meth:`LatentBOSampler.parents`).
 """
 
 from __future__ import annotations
