@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from optuna.trial import FrozenTrial
+
 from latentnas.errors import InvalidArgumentError
 
 #: The architecture's string form (``space.to_string``).
@@ -20,6 +22,13 @@ KEY_ATTR = "arch_key"
 DUPLICATE_ATTR = "duplicate_of"
 #: On a failed trial: why it failed.
 FAIL_ATTR = "fail_reason"
+
+
+def constraint_values(trial: FrozenTrial) -> list[float] | None:
+    """The constraint values a trial stored (``Trial.set_constraint``, in the order of their names), ``None`` where
+    it stored none."""
+    stored = trial.constraints
+    return [float(stored[k]) for k in sorted(stored)] if stored else None
 
 
 def json_normalized(value: Any, *, what: str) -> Any:

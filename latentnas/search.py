@@ -40,7 +40,7 @@ from latentnas.pareto import (
     pareto_mask,
     parse_constraints,
 )
-from latentnas.records import ARCH_ATTR, DUPLICATE_ATTR, FAIL_ATTR, KEY_ATTR
+from latentnas.records import ARCH_ATTR, DUPLICATE_ATTR, FAIL_ATTR, KEY_ATTR, constraint_values
 from latentnas.storage import is_shared
 
 logger = logging.getLogger(__name__)
@@ -126,22 +126,15 @@ class Told:
         return {str(c): c.violation(attrs) for c in self.constraints} if self.constraints else None
 
 
-def constraint_values(trial: FrozenTrial) -> list[float] | None:
-    """The constraint values a trial stored (``Trial.set_constraint``, in the order of their names), ``None`` where
-    it stored none."""
-    stored = trial.constraints
-    return [float(stored[k]) for k in sorted(stored)] if stored else None
-
-
 def is_feasible(trial: FrozenTrial) -> bool:
     """Whether a trial satisfied its study's constraints (one without constraint values does)."""
     return feasible(constraint_values(trial))
 
 
-def pareto_trials(study: optuna.Study) -> list[FrozenTrial]:
+def pareto_trials(study: optuna.Study, unique: list[FrozenTrial] | None = None) -> list[FrozenTrial]:
     """The feasible unique trials no other feasible one dominates, in trial order (a single-objective study: its
-    best ones)."""
-    candidates = [t for t in unique_trials(study) if is_feasible(t)]
+    best ones); ``unique``: the study's :func:`unique_trials` where the caller has them."""
+    candidates = [t for t in (unique if unique is not None else unique_trials(study)) if is_feasible(t)]
     if not candidates:
         return []
     Y = oriented([t.values for t in candidates], [d.name.lower() for d in study.directions])
@@ -210,7 +203,7 @@ def summarize(study: optuna.Study) -> SearchResult:
         cost_seconds=cost,
         metrics=told.metrics,
         pareto=[{"number": t.number, "arch": t.user_attrs[ARCH_ATTR], "values": list(t.values)}
-                for t in pareto_trials(study)] if len(told.metrics) > 1 else [],
+                for t in pareto_trials(study, unique)] if len(told.metrics) > 1 else [],
         infeasible=sum(1 for t in unique if not is_feasible(t)),
     )
 

@@ -29,7 +29,7 @@ from optuna.study import StudyDirection
 from optuna.trial import FrozenTrial, TrialState
 
 from latentnas.errors import InvalidArchitectureError, InvalidArgumentError, StorageError
-from latentnas.records import DUPLICATE_ATTR, KEY_ATTR, json_normalized
+from latentnas.records import DUPLICATE_ATTR, KEY_ATTR, constraint_values, json_normalized
 from latentnas.spaces import SearchSpace
 
 #: The study user attr holding :meth:`ArchitectureSampler.describe` of the sampler that samples it.
@@ -119,8 +119,8 @@ class History:
             if t.state == TrialState.COMPLETE and new:
                 assert t.values is not None
                 values = tuple(s * float(v) for s, v in zip(signs, t.values))
-                stored = t.constraints  # Optuna's, by name; their order is their names'
-                constraints = tuple(float(stored[k]) for k in sorted(stored)) if stored else None
+                stored = constraint_values(t)
+                constraints = tuple(stored) if stored is not None else None
                 history.observations.append(Observation(t.number, arch, key, values[0], steps, values, constraints))
             elif t.state == TrialState.PRUNED and new and steps:
                 last = max(steps)
