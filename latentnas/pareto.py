@@ -201,8 +201,9 @@ class Front:
     dataset and metrics (records write it down). A found front's hypervolume over this one's (:meth:`ratio`) is 1
     exactly when the front's part beyond the reference is found. NOTE: why the median, not the worst value of each
     metric: against the worst, 100 random NB201 CIFAR-10 architectures already reach 0.99 of the exact front's
-    hypervolume (median of 20 draws; NAS-Bench-Graph cora, valid against latency, 0.89), against the median 0.36
-    (0.44); against the front's nadir, 0.0 on cora, whose most accurate architecture is also among its fastest.
+    hypervolume (median of 20 seeded draws from the table, by a one-off script that is not stored; NAS-Bench-Graph
+    cora, valid against latency, 0.89), against the median 0.36 (0.44); against the front's nadir, 0.0 on cora, whose
+    most accurate architecture is also among its fastest.
     """
 
     metrics: tuple[str, ...]
