@@ -147,8 +147,8 @@ class LatentBOConfig(SamplerConfig):
             medians, :class:`latentnas.pareto.Front`) 0.786 ± 0.125 with ``"median"``, 0.742 ± 0.101 with
             ``"nadir"``, 0.597 ± 0.167 with ``"nadir"`` and ``outcome="standardize"`` (``scripts/several_objectives.py
             --benchmark nasbench201 --datasets cifar10 --objectives valid,params --samplers latent-bo --seeds 4
-            --first-seed 100``, no stored record). In seed 102 with ``"median"``, 87 of the 100 architectures had
-            under 0.4 M parameters: the search found the right parameter counts but not the most accurate cell of
+            --first-seed 100``, no stored record). In seed 102 with ``"median"`` (a one-off replay, not stored), 87 of
+            the 100 architectures had under 0.4 M parameters: the search found the right parameter counts but not the most accurate cell of
             each.
         threads: Torch threads of a proposal, restored afterwards (``None``: the caller's setting). On a 2-core
             machine under a load average of about 5, 20 proposals on NB201 CIFAR-10 (40 observations) took 7.5 s
