@@ -1,8 +1,8 @@
 """Datasets for training candidates: graphs through PyG's dataset classes, images as tensors, or your own data.
 
 Planetoid citation graphs (node classification) and TUDataset graph collections (graph classification) are read
-with PyG; they download when the machine is online. Cora ships with latentnas, so ``load_dataset("Cora")`` works
-offline. Images come from scikit-learn's 8x8 digits (bundled with scikit-learn) or, where the user has the files,
+with PyG; they download when the machine is online. Cora and CiteSeer ship with latentnas, so ``load_dataset("Cora")``
+and ``load_dataset("CiteSeer")`` work offline. Images come from scikit-learn's 8x8 digits (bundled with scikit-learn) or, where the user has the files,
 from torchvision. :func:`latentnas.data_files.load_data` reads your own graphs saved with ``torch.save`` (or a
 processed PyG dataset); :func:`split_data` gives data without a split a seeded one and says so.
 """
@@ -33,7 +33,7 @@ TU: tuple[str, ...] = ("MUTAG", "PROTEINS", "ENZYMES", "NCI1", "DD")
 TORCHVISION: tuple[str, ...] = ("MNIST", "FashionMNIST", "CIFAR10")
 DATASETS: tuple[str, ...] = (*PLANETOID, *TU, "digits", *TORCHVISION)
 #: Planetoid datasets whose raw files ship inside latentnas (copied to the cache before PyG reads them).
-SHIPPED: tuple[str, ...] = ("Cora",)
+SHIPPED: tuple[str, ...] = ("Cora", "CiteSeer")
 #: Train/validation/test fractions of the seeded split of data that comes without one.
 NODE_FRACTIONS: tuple[float, float, float] = (0.6, 0.2, 0.2)
 GRAPH_FRACTIONS: tuple[float, float, float] = (0.8, 0.1, 0.1)

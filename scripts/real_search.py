@@ -10,6 +10,8 @@ trial), table.md, summary.json, best_valid.png, command.txt and commit.txt (the 
 
 Example:
   python scripts/real_search.py --dataset Cora --samplers latent-bo random --seeds 3 --trials 30 --epochs 30
+
+Candidates train on the GPU where there is one (bfloat16 autocast), else on the CPU; runs.csv names the device.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import multiprocessing
 import shlex
 import statistics
 import sys
@@ -68,7 +71,7 @@ def run_one(job: dict[str, Any]) -> dict[str, Any]:
         "test_at_best_valid": result.best_test, "failures": result.failures,
         "table_valid_of_best": table.valid if table else None, "table_test_of_best": table.test if table else None,
         "training_seconds": round(result.history[-1]["cumulative_cost"], 1) if result.history else 0.0,
-        "seconds": round(seconds, 1), "curve": curve,
+        "seconds": round(seconds, 1), "device": str(objective.device), "curve": curve,
     }
 
 
@@ -132,14 +135,19 @@ def main(argv: list[str] | None = None) -> int:
              "data_root": args.data_root}
             for seed in range(args.seeds) for s in args.samplers]
     rows = []
-    with ProcessPoolExecutor(args.workers) as pool:
+    args.out.mkdir(parents=True, exist_ok=True)
+    progress = args.out / "runs.jsonl"  # one line per finished run, so a stopped run keeps what it finished
+    progress.write_text("")
+    # Spawned, not forked, workers: each starts its own CUDA context (a forked one cannot), on CPU it costs an import.
+    with ProcessPoolExecutor(args.workers, mp_context=multiprocessing.get_context("spawn")) as pool:
         for r in pool.map(run_one, jobs):
             rows.append(r)
+            with progress.open("a") as handle:
+                handle.write(json.dumps(r) + "\n")
             print(f"{r['sampler']:10s} seed {r['seed']}: best valid {r['best_valid']:.2f} test "
                   f"{r['test_at_best_valid']:.2f} {r['best_arch']} ({r['trials']} trained, {r['seconds']:.0f}s)",
                   flush=True)
 
-    args.out.mkdir(parents=True, exist_ok=True)
     fields = [k for k in rows[0] if k != "curve"]
     with (args.out / "runs.csv").open("w", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=fields, extrasaction="ignore")
@@ -151,14 +159,17 @@ def main(argv: list[str] | None = None) -> int:
         for r in rows:
             writer.writerows([r["sampler"], r["seed"], i, v] for i, v in enumerate(r["curve"], start=1))
     table = summarize(rows, args.samplers)
+    devices = ", ".join(sorted({r["device"] for r in rows}))
     header = (f"Real training on {args.dataset}: {args.trials} unique NAS-Bench-Graph architectures per run, "
-              f"{args.epochs} epochs each, hidden {args.hidden}, seeds 0..{args.seeds - 1}, options {args.options}\n\n")
+              f"{args.epochs} epochs each, hidden {args.hidden}, seeds 0..{args.seeds - 1}, options {args.options}, "
+              f"trained on {devices}\n\n")
     (args.out / "table.md").write_text(header + table + "\n")
     (args.out / "summary.json").write_text(json.dumps({"args": {k: str(v) for k, v in vars(args).items()},
                                                        "rows": rows}, indent=2))
     plot(rows, args.samplers, args.out / "best_valid.png")
     (args.out / "command.txt").write_text(shlex.join(["python", "scripts/real_search.py", *(sys.argv[1:] if argv is None else argv)]) + "\n")
     (args.out / "commit.txt").write_text(source_revision() + "\n")
+    progress.unlink()  # runs.csv and summary.json hold it all now
     print("\n" + header + table)
     return 0
 

@@ -24,6 +24,14 @@ def test_cora_ships_and_reads_offline(tmp_path: Path, monkeypatch: pytest.Monkey
     assert (tmp_path / "planetoid" / "Cora" / "raw" / "ind.cora.x").exists()
 
 
+def test_citeseer_ships_and_reads_offline(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LATENTNAS_DATA", str(tmp_path))
+    data, task = load_dataset("CiteSeer")
+    assert task == Task("node", in_channels=3703, num_classes=6)
+    assert (data.num_nodes, data.edge_index.shape[1]) == (3327, 9104)
+    assert [int(m.sum()) for m in (data.train_mask, data.val_mask, data.test_mask)] == [120, 500, 1000]
+
+
 def test_mutag_and_its_seeded_split(tmp_path: Path) -> None:
     shutil.copytree(MUTAG, tmp_path / "MUTAG")
     dataset, task = load_dataset("MUTAG", root=tmp_path)
