@@ -1,8 +1,9 @@
 """One-shot GPU check: builds sampled networks of every space, trains them on CUDA, eager vs mixed precision.
 
 Prints samples/s and peak memory per space and mode (bfloat16 autocast, as TrainingObjective uses on CUDA), and
-that a seeded TrainingObjective run gives a finite result on the device. Without a GPU it runs a tiny version on CPU
-and says so. Writes docs/results/gpu-check/gpu_check.json.
+that a seeded TrainingObjective run gives a finite result on the device; whether the same seed gives the same
+accuracies twice on the device (CiteSeer); and, on a GPU, seconds to train two GNNs for 200 epochs on CiteSeer there
+against one CPU thread. Without a GPU it runs a tiny version on CPU and says so. Writes docs/results/gpu-check/gpu_check.json.
     python scripts/gpu_check.py            # about 2-3 minutes on one GPU
 """
 
@@ -47,7 +48,7 @@ def measure(model: torch.nn.Module, inputs: tuple[torch.Tensor, ...], y: torch.T
     seconds = time.perf_counter() - start
     samples = len(y) * steps  # images, or every node of the graph (the forward computes them all)
     peak = torch.cuda.max_memory_allocated(device) / 2**20 if device.type == "cuda" else float("nan")
-    return {"samples_per_s": samples / seconds, "peak_mib": peak, "loss": float(loss)}
+    return {"samples_per_s": samples / seconds, "peak_mib": peak, "loss": float(loss.detach())}
 
 
 def main() -> None:
@@ -87,6 +88,8 @@ def main() -> None:
         rows.append({"space": "nasbench-graph (Cora, all nodes)", "amp": amp, **row})
     objective = TrainingObjective(space, load_dataset("Cora")[0], task, epochs=20 if cuda else 2, device=device)
     evaluation = objective(space.from_string("[0,1,2,3] [skip,skip,gcn,gcn]"))
+    repeats = repeatability(space, device, epochs=30 if cuda else 2)
+    speed = cpu_vs_device(space, device, epochs=200 if cuda else 2) if cuda else []
     print(f"{'space':34s} {'amp':5s} {'samples/s':>12s} {'peak MiB':>10s}")
     for r in rows:
         if "error" in r:
@@ -95,9 +98,55 @@ def main() -> None:
             print(f"{r['space']:34s} {r['amp']!s:5s} {r['samples_per_s']:12.1f} {r['peak_mib']:10.1f}")
     print(f"TrainingObjective on {objective.device} (amp={objective.amp}): valid {evaluation.valid:.2f}, "
           f"{evaluation.cost_seconds:.1f}s")
+    same = sum(r["same"] for r in repeats)
+    print(f"same seed twice on {device} (CiteSeer, 30 epochs): {same} of {len(repeats)} architectures gave the same "
+          f"valid and test accuracy")
+    for r in repeats:
+        if not r["same"]:
+            print(f"  {r['arch']}: valid {r['valid']} test {r['test']}")
+    for r in speed:
+        print(f"CiteSeer, 200 epochs, {r['arch']}: {r['cpu_seconds']:.2f}s on one CPU thread, "
+              f"{r['device_seconds']:.2f}s on {device} ({r['cpu_seconds'] / r['device_seconds']:.1f}x)")
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text(json.dumps({"device": str(device), "rows": rows, "training_valid": evaluation.valid},
-                                         indent=2))
+    Path(args.out).write_text(json.dumps({"device": str(device), "rows": rows, "training_valid": evaluation.valid,
+                                          "repeatability": repeats, "cpu_vs_device": speed}, indent=2))
+
+
+#: One architecture per op of NAS-Bench-Graph's space, so that each op's kernels are seen.
+GNN_ARCHS = ("[0,0,1,2] [gcn,gat,sage,gin]", "[0,1,2,3] [cheb,arma,graph,fc]", "[0,0,0,1] [gat,skip,arma,gcn]",
+             "[0,1,1,2] [sage,cheb,gin,graph]")
+
+
+def repeatability(space, device: torch.device, *, epochs: int) -> list[dict]:  # type: ignore[no-untyped-def]
+    """Each of :data:`GNN_ARCHS` trained twice with the same seed on ``device``: are the accuracies equal? (Scatter
+    additions on a GPU run in no fixed order, so they need not be.)"""
+    data, task = load_dataset("CiteSeer")
+    objective = TrainingObjective(space, data, task, epochs=epochs, device=device)
+    rows = []
+    for arch in GNN_ARCHS:
+        first, second = (objective(space.from_string(arch)) for _ in range(2))
+        rows.append({"arch": arch, "same": (first.valid, first.test) == (second.valid, second.test),
+                     "valid": [first.valid, second.valid], "test": [first.test, second.test]})
+    return rows
+
+
+def cpu_vs_device(space, device: torch.device, *, epochs: int) -> list[dict]:  # type: ignore[no-untyped-def]
+    """Seconds to train each of the first two :data:`GNN_ARCHS` on CiteSeer on one CPU thread and on ``device``."""
+    data, task = load_dataset("CiteSeer")
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        on_cpu = TrainingObjective(space, data, task, epochs=epochs, device="cpu")
+        on_device = TrainingObjective(space, data, task, epochs=epochs, device=device)
+        rows = []
+        for arch in GNN_ARCHS[:2]:
+            on_device(space.from_string(arch))  # warm-up: kernels compiled and cached
+            rows.append({"arch": arch, "epochs": epochs,
+                         "cpu_seconds": on_cpu(space.from_string(arch)).cost_seconds,
+                         "device_seconds": on_device(space.from_string(arch)).cost_seconds})
+        return rows
+    finally:
+        torch.set_num_threads(threads)
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ zero-cost proxies use only this interface, so there is one loop for all spaces.
 
 from __future__ import annotations
 
+import copy
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
 from typing import Any
@@ -65,7 +66,9 @@ class NodeBatches(Batches):
         missing = [m for m in ("train_mask", "val_mask", "test_mask", "y") if getattr(data, m, None) is None]
         if missing:
             raise LatentNASError(f"node classification data needs {', '.join(missing)}")
-        self.data = data.to(device)
+        # PyG's Data.to moves the tensors of the object it is called on: a shallow copy leaves the caller's graph
+        # where it was (on the CPU) when the candidates train on a GPU.
+        self.data = copy.copy(data).to(device)
 
     def train_batches(self, generator: torch.Generator) -> Iterator[Data]:
         yield self.data

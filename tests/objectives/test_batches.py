@@ -73,6 +73,13 @@ def test_node_batches_train_on_the_train_mask_and_score_the_others() -> None:
         "valid": ((2, 2), [0, 0]), "test": ((1, 2), [0])}
 
 
+def test_node_batches_leave_the_callers_graph_on_its_device() -> None:
+    data = _node_data()
+    batches = NodeBatches(data, torch.device("meta"))  # any other device: PyG's Data.to moves tensors in place
+    assert batches.data.x.device.type == "meta"
+    assert data.x.device.type == "cpu" and data.edge_index.device.type == "cpu"
+
+
 def test_node_data_without_masks_is_refused_naming_them() -> None:
     data = _node_data()
     del data.val_mask, data.test_mask

@@ -36,6 +36,7 @@ def test_every_gnn_op_trains_on_the_gpu(cora_small, graph_space, op: str, amp: b
     data, task = cora_small
     objective = TrainingObjective(graph_space, data, task, epochs=3, amp=amp, network_config=SMALL_GNN)
     assert objective.device.type == "cuda" and objective.amp is amp
+    assert data.x.device.type == "cpu"  # the caller's graph stays where it was
     result = objective(graph_space.from_string(f"[0,0,1,2] [{op},gcn,{op},{op}]"))
     assert 0.0 <= result.valid <= 100.0 and math.isfinite(result.test)
     assert result.extras["latency"] > 0 and result.extras["params"] > 0  # type: ignore[operator]
