@@ -9,7 +9,7 @@ from typing import Any
 
 from latentnas.cli._common import AddCommand, progress, refuse, table
 from latentnas.cli.parsing import int_at_least, positive_int
-from latentnas.cli.search import training_objective
+from latentnas.cli.search import add_training_device, training_objective
 from latentnas.errors import InvalidArgumentError
 
 
@@ -52,7 +52,7 @@ def cmd_export(args: argparse.Namespace) -> dict[str, Any]:
     if args.task is not None:
         if args.dataset is not None or args.data is not None:
             raise InvalidArgumentError("--task and --dataset (or --data) both give the task; pass one of them")
-        refuse(args, ("epochs", "data_root"), applies="with --dataset")
+        refuse(args, ("epochs", "data_root", "device", "amp"), applies="with --dataset")
         parts = args.task.split(":")
         if len(parts) != 3 or not parts[1].isdigit() or not parts[2].isdigit():
             raise InvalidArgumentError(
@@ -62,6 +62,8 @@ def cmd_export(args: argparse.Namespace) -> dict[str, Any]:
     elif args.dataset is not None or args.data is not None:
         if args.dataset is not None and args.data is not None:
             raise InvalidArgumentError("--dataset and --data both give the data; pass one of them")
+        if not args.epochs:
+            refuse(args, ("device", "amp"), applies="with --epochs (training before the export)")
         objective = training_objective(args)
         task = objective.task
         if args.epochs:
@@ -179,6 +181,7 @@ def register(add: AddCommand) -> None:
                         "PyG dataset folder)")
     p.add_argument("--epochs", type=positive_int, default=None,
                    help="with --dataset or --data: train this many epochs first")
+    add_training_device(p)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", required=True, help="folder to write")
     p.add_argument("--force", action="store_true", help="replace an existing export")

@@ -50,7 +50,7 @@ def cmd_search(args: argparse.Namespace) -> dict[str, Any]:
         refuse(args, ("benchmark", "fidelity"), applies="to --objective benchmark (--objective train trains on "
                                                           "--dataset)")
     else:
-        refuse(args, ("epochs", "data_root", "data"),
+        refuse(args, ("epochs", "data_root", "data", "device", "amp"),
                 applies="with --objective train (--objective benchmark looks up a table)")
         if args.pruner != "none":
             refuse(args, ("fidelity",), applies="without --pruner (a pruner goes through every column of the table, "
@@ -179,7 +179,7 @@ def transfer_sources(args: argparse.Namespace, space: Any, training: bool) -> li
 def training_objective(args: argparse.Namespace) -> Any:
     from latentnas.data_files import load_data
     from latentnas.datasets import load_dataset
-    from latentnas.objectives.training import TrainingObjective
+    from latentnas.objectives.training import TrainingObjective, choose_device
     from latentnas.spaces import get_space
 
     if args.space is None:
@@ -187,13 +187,23 @@ def training_objective(args: argparse.Namespace) -> Any:
             "--objective train needs --space (nasbench-graph for graph data; an image space for images)"
         )
     space = get_space(args.space)
+    choose_device(args.device)  # a device that is not there is refused before any data is read
     if args.data is not None:
         refuse(args, ("data_root",), applies="with --dataset (--data names its own path)")
         data, task = load_data(args.data)
         args.dataset = Path(args.data).stem  # names the study and the output
     else:
         data, task = load_dataset(args.dataset, root=args.data_root, seed=args.seed)
-    return TrainingObjective.for_task(space, data, task, seed=args.seed, epochs=args.epochs)
+    return TrainingObjective.for_task(space, data, task, seed=args.seed, epochs=args.epochs, device=args.device,
+                                      amp=args.amp)
+
+
+def add_training_device(p: argparse.ArgumentParser) -> None:
+    """``--device`` and ``--amp/--no-amp``: where and in what precision candidates train."""
+    p.add_argument("--device", default=None,
+                   help="where candidates train: cpu, cuda, cuda:N or mps (default: cuda when there is one, else cpu)")
+    p.add_argument("--amp", action=argparse.BooleanOptionalAction, default=None,
+                   help="bfloat16 autocast while training (default: on for CUDA, off elsewhere)")
 
 
 def cmd_studies(args: argparse.Namespace) -> dict[str, Any]:
@@ -327,6 +337,7 @@ def register(add: AddCommand) -> None:
                         "of Data or dict of train/valid/test lists, or a processed PyG dataset folder")
     p.add_argument("--epochs", type=positive_int, default=None,
                    help="training epochs per architecture (--objective train)")
+    add_training_device(p)
     p.add_argument("--pruner", default="none",
                    help="none; median (stop trials below the median of earlier ones at the same epoch, from half the "
                         "epochs on); asha (successive halving: go on past a rung only in the top third); or hyperband. "

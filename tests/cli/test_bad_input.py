@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import torch
 
 from latentnas.benchmarks import BENCHMARKS
 from latentnas.cli import main
@@ -170,6 +171,18 @@ CASES = [
     pytest.param([*S, "--epochs", "3"],
                  "--epochs applies only with --objective train (--objective benchmark looks up a table)",
                  id="epochs-benchmark"),
+    pytest.param([*T, "--device", "tpu"], "unknown device 'tpu'; choices: cpu, cuda, cuda:N, mps", id="unknown-device"),
+    *([pytest.param([*T, "--device", "cuda"],
+                    f"device 'cuda': torch {torch.__version__} sees no CUDA device here; use cpu",
+                    id="device-not-there")] if not torch.cuda.is_available() else []),
+    pytest.param([*S, "--device", "cpu"],
+                 "--device applies only with --objective train (--objective benchmark looks up a table)",
+                 id="device-benchmark"),
+    pytest.param([*S, "--no-amp"],
+                 "--amp applies only with --objective train (--objective benchmark looks up a table)",
+                 id="amp-benchmark"),
+    pytest.param([*E, "--dataset", "digits", "--device", "cpu", "--out", "{dir}/x"],
+                 "--device applies only with --epochs (training before the export)", id="export-device-without-epochs"),
     pytest.param([*S, "--data-root", "{dir}"],
                  "--data-root applies only with --objective train (--objective benchmark looks up a table)",
                  id="data-root-benchmark"),

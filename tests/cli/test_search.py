@@ -89,10 +89,12 @@ def test_studies_lists_each_study_of_a_storage(capsys: pytest.CaptureFixture[str
 
 def test_search_trains_on_digits(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code = main(["search", "--objective", "train", "--space", "nasbench101", "--dataset", "digits", "--epochs", "1",
-                 "--trials", "2", "--storage", f"sqlite:///{tmp_path / 's.db'}", "--json"])
+                 "--trials", "2", "--storage", f"sqlite:///{tmp_path / 's.db'}", "--device", "cpu", "--no-amp",
+                 "--json"])
     assert code == 0
     result = json.loads(capsys.readouterr().out)
     assert result["unique_evaluations"] == 2 and result["objective"] == "train" and 0 < result["best_valid"] <= 100
+    assert result["device"] == "cpu"
 
 
 def test_search_with_a_pruner_on_a_benchmark_goes_through_its_fidelities(tmp_path: Path,

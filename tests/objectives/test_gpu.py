@@ -95,3 +95,13 @@ def test_latent_bo_searches_with_training_on_the_gpu(cora_small, graph_space) ->
     assert result.unique_evaluations == 4 and result.failures == 0
     assert result.best_valid == max(row["valid"] for row in result.history)
 
+
+
+def test_a_cuda_index_beyond_the_last_is_refused() -> None:
+    from latentnas.errors import LatentNASError
+    from latentnas.objectives.training import choose_device
+
+    count = torch.cuda.device_count()
+    assert choose_device("cuda:0") == torch.device("cuda:0")
+    with pytest.raises(LatentNASError, match=f"^device 'cuda:{count}': there are {count} CUDA devices"):
+        choose_device(f"cuda:{count}")

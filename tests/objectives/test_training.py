@@ -9,7 +9,7 @@ from latentnas.errors import EvaluationError, LatentNASError
 from latentnas.networks import Task
 from latentnas.networks.nasbench201 import NB201Config
 from latentnas.networks.nasbench_graph import GNNConfig
-from latentnas.objectives.training import TrainingObjective
+from latentnas.objectives.training import TrainingObjective, choose_device
 from latentnas.records import FAIL_ATTR
 from latentnas.spaces import get_space
 from latentnas.study import create_study, run_search
@@ -230,3 +230,21 @@ def test_for_task_takes_the_settings_of_the_task_kind(digits, cora_small, graph_
     node = TrainingObjective.for_task(graph_space, data, node_task, seed=4)
     assert (node.epochs, node.lr, node.weight_decay, node.optimizer, node.cosine, node.seed) == (
         200, 0.01, 5e-4, "adam", False, 4)
+
+
+def test_a_device_is_chosen_or_refused_in_one_line() -> None:
+    assert choose_device("cpu") == torch.device("cpu")
+    assert choose_device(None) == torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    for name in ("tpu", "xla", "", "cuda:x"):
+        with pytest.raises(LatentNASError, match=f"^unknown device '{name}'; choices: cpu, cuda, cuda:N, mps$"):
+            choose_device(name)
+    if not torch.cuda.is_available():
+        with pytest.raises(LatentNASError, match="^device 'cuda:1': torch .* sees no CUDA device here; use cpu$"):
+            choose_device("cuda:1")
+
+
+def test_training_takes_its_device_and_precision(cora_small, graph_space) -> None:  # type: ignore[no-untyped-def]
+    data, task = cora_small
+    objective = TrainingObjective(graph_space, data, task, epochs=1, device="cpu", amp=True, network_config=SMALL_GNN)
+    assert (objective.device, objective.amp) == (torch.device("cpu"), True)
+    assert 0.0 <= objective(graph_space.from_string("[0,1,2,3] [skip,skip,gcn,gcn]")).valid <= 100.0
