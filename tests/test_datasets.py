@@ -15,21 +15,19 @@ from latentnas.networks import Task
 MUTAG = Path(__file__).parent / "data" / "tudataset" / "MUTAG"
 
 
-def test_cora_ships_and_reads_offline(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize(("name", "folder", "task", "sizes", "masks"), [
+    ("cora", "Cora", Task("node", in_channels=1433, num_classes=7), (2708, 10556), [140, 500, 1000]),
+    ("CiteSeer", "CiteSeer", Task("node", in_channels=3703, num_classes=6), (3327, 9104), [120, 500, 1000]),
+])
+def test_shipped_planetoid_graphs_read_offline(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str,
+                                               folder: str, task: Task, sizes: tuple[int, int],
+                                               masks: list[int]) -> None:
     monkeypatch.setenv("LATENTNAS_DATA", str(tmp_path))
-    data, task = load_dataset("cora")
-    assert task == Task("node", in_channels=1433, num_classes=7)
-    assert (data.num_nodes, data.edge_index.shape[1]) == (2708, 10556)
-    assert [int(m.sum()) for m in (data.train_mask, data.val_mask, data.test_mask)] == [140, 500, 1000]
-    assert (tmp_path / "planetoid" / "Cora" / "raw" / "ind.cora.x").exists()
-
-
-def test_citeseer_ships_and_reads_offline(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("LATENTNAS_DATA", str(tmp_path))
-    data, task = load_dataset("CiteSeer")
-    assert task == Task("node", in_channels=3703, num_classes=6)
-    assert (data.num_nodes, data.edge_index.shape[1]) == (3327, 9104)
-    assert [int(m.sum()) for m in (data.train_mask, data.val_mask, data.test_mask)] == [120, 500, 1000]
+    data, read_task = load_dataset(name)
+    assert read_task == task
+    assert (data.num_nodes, data.edge_index.shape[1]) == sizes
+    assert [int(m.sum()) for m in (data.train_mask, data.val_mask, data.test_mask)] == masks
+    assert (tmp_path / "planetoid" / folder / "raw" / f"ind.{folder.lower()}.x").exists()
 
 
 def test_mutag_and_its_seeded_split(tmp_path: Path) -> None:
