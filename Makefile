@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup demo test test-all lint test-workers wheel-check
+.PHONY: setup demo test test-all test-gpu lint test-workers wheel-check
 
 setup: $(VENV)/.installed
 
@@ -26,6 +26,9 @@ test: setup
 
 test-all: setup
 	$(BIN)/python -m pytest -q -m "slow or not slow"
+
+test-gpu: setup
+	$(BIN)/python -m pytest -q -m gpu
 
 lint: setup
 	$(BIN)/python -m ruff check latentnas encoders tests scripts
