@@ -107,7 +107,8 @@ class LatentBOConfig(SamplerConfig):
             bad (see :class:`~latentnas.surrogate.CopulaWarp`). On the copula scores, on seeds 100-109 (none of the
             results' seeds), latent BO found the top 0.1 % in 10 of 10 on CIFAR-10 and on CIFAR-100 (Optuna's TPE
             on the raw choices: 8 and 6 of 10). On seeds 0-29: 87 % on CIFAR-10, as on the values (seeds 2, 15, 16
-            and 18 miss it instead of 2, 8, 18 and 23; TPE 100 %, Optuna's GPSampler 83 %), 97 % on CIFAR-100
+            and 18 miss it instead of 2, 8, 18 and 23; TPE 100 %, Optuna's GPSampler 83 %; on seeds 120-219: 90 %,
+            TPE 87 %, GPSampler 78 %, ``docs/results/nasbench201-cifar10-100seeds-120-219``), 97 % on CIFAR-100
             (TPE 83 %, GP 90 %) and 100 % on ImageNet16-120 (TPE 60 %, GP 87 %)
             (``docs/results/nasbench201-100-30seeds-3datasets``). NOTE: on NAS-Bench-Graph seeds 0-9 it did worse:
             top 0.1 % in 1 of 10 on Cora (2 of 10 on the values), test 79.36 ± 1.33 (80.22 ± 0.83), and in 8 of 10
