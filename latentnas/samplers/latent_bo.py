@@ -114,7 +114,10 @@ class LatentBOConfig(SamplerConfig):
             top 0.1 % in 1 of 10 on Cora (2 of 10 on the values), test 79.36 ± 1.33 (80.22 ± 0.83), and in 8 of 10
             on CiteSeer (10 of 10), test 69.16 ± 0.76 (69.29 ± 0.69)
             (``docs/results/nasbench-graph-latent-bo-copula-10seeds`` against
-            ``docs/results/nasbench-graph-100-30seeds``).
+            ``docs/results/nasbench-graph-100-30seeds``, records of two commits). At one commit with 30 seeds it
+            did not hold: Cora 7 of 30 with the copula against 8 of 30 on the values, CiteSeer 26 of 30 for both;
+            the copula's best ranked higher in 17 of 30 Cora seeds and lower in 14 of 30 CiteSeer seeds
+            (``docs/results/nasbench-graph-copula-vs-values-30seeds``).
         acquisition: ``"logei"``: qLogNEI on the analytic LogEI's shortlist; ``"ts"``: Thompson sampling, the
             maximizer of one joint posterior draw over the candidates. With 100 queries, ``"ts"`` found the top 0.1 %
             in 73 % of 30 NB201 CIFAR-10 seeds against 87 % for qLogNEI, and in 10 % of 10 Cora seeds against 20 %
