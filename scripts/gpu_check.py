@@ -3,8 +3,9 @@
 Prints samples/s and peak memory per space and mode (bfloat16 autocast, as TrainingObjective uses on CUDA), and
 that a seeded TrainingObjective run gives a finite result on the device; whether the same seed gives the same
 accuracies twice on the device (CiteSeer); and, on a GPU, seconds to train two GNNs for 30 epochs on CiteSeer there
-against one CPU thread. Without a GPU it runs a tiny version on CPU and says so. Writes docs/results/gpu-check/gpu_check.json.
-    python scripts/gpu_check.py            # about 2-3 minutes on one GPU
+against one CPU thread. Without a GPU it runs a tiny version on CPU and says so. Writes
+docs/results/gpu-check/gpu_check.json.
+    python scripts/gpu_check.py            # the throughput part took 26 s on an H200
 """
 
 from __future__ import annotations
@@ -140,7 +141,8 @@ def repeatability(space, device: torch.device, *, epochs: int) -> list[dict]:  #
 
 def cpu_vs_device(space, device: torch.device, *, epochs: int) -> list[dict]:  # type: ignore[no-untyped-def]
     """Seconds to train each of the first two :data:`GNN_ARCHS` on CiteSeer (hidden 64) on one CPU thread and on
-    ``device``. NOTE: 200 epochs at NAS-Bench-Graph's hidden 256 took minutes on one thread: too long for a check."""
+    ``device``. NOTE: at 200 epochs and NAS-Bench-Graph's hidden 256, the CPU side had not finished after 150 s on one
+    thread of an H200 machine: too long for a check."""
     data, task = load_dataset("CiteSeer")
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
