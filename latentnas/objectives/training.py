@@ -92,9 +92,11 @@ class TrainingObjective:
         seed: Seeds weights, dropout and batch order; no global random state is left changed.
         device: Where to train: ``"cpu"``, ``"cuda"``, ``"cuda:N"`` or ``"mps"`` (default: CUDA when present, else
             CPU); a device that is not there is refused (:func:`choose_device`).
-        amp: Mixed precision (bfloat16 autocast); default: on for CUDA, off elsewhere. On an H200 it halved the peak
-            memory of NB101, NB201 and DARTS training, sped NB101 up 1.2x and left the others' speed as it was; a
-            NAS-Bench-Graph GNN on Cora ran 6 % slower with it (``scripts/gpu_check.py``, ``docs/results/gpu-check``).
+        amp: Mixed precision (bfloat16 autocast); default: on for CUDA, off elsewhere. In two runs on an H200 it
+            halved the peak memory of NB101, NB201 and DARTS training, sped NB101 up 1.2x, left DARTS as it was, and
+            left NB201 level once and 21 % slower once. A NAS-Bench-Graph GNN on Cora ran 6 % and 11 % slower with it
+            (``scripts/gpu_check.py``, ``docs/results/gpu-check``). NOTE: on a GPU, the same seed did not give the
+            same accuracies twice (4 of 4 GNNs on CiteSeer differed, by up to 1.2 points); on the CPU it does.
         network_config: The space's network config (sizes, dropout); default: the module's defaults.
         split_seed: Seed of the random split of data that has none (nodes without masks, a list of graphs).
     """
