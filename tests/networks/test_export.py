@@ -1,8 +1,6 @@
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from pathlib import Path
 
 import pytest
@@ -13,20 +11,7 @@ from latentnas.networks import Task
 from latentnas.networks.export import export_network
 from latentnas.networks.nasbench201 import NB201Config
 from latentnas.spaces import get_space
-
-
-def _load(folder: Path, name: str):  # type: ignore[no-untyped-def]
-    spec = importlib.util.spec_from_file_location(name, folder / "model.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    try:
-        spec.loader.exec_module(module)
-    finally:
-        del sys.modules[name]
-    model = module.build_model()
-    model.load_state_dict(torch.load(folder / "weights.pt", weights_only=True))
-    return model.eval()
+from tests.networks.exported import load_exported
 
 
 def test_gnn_round_trip_reproduces_outputs(tmp_path: Path) -> None:
@@ -38,7 +23,7 @@ def test_gnn_round_trip_reproduces_outputs(tmp_path: Path) -> None:
     manifest = export_network(space, arch, task, tmp_path, model=original)
     source = (tmp_path / "model.py").read_text()
     assert "latentnas" not in "".join(line for line in source.splitlines() if line.startswith(("import", "from")))
-    copy = _load(tmp_path, "exported_gnn")
+    copy = load_exported(tmp_path, "exported_gnn")
     x = torch.randn(7, 5)
     edge_index = torch.tensor([[0, 1, 2, 3, 4, 5], [1, 2, 3, 4, 5, 6]])
     assert torch.equal(copy(x, edge_index), original(x, edge_index))
@@ -56,7 +41,7 @@ def test_cnn_round_trip_reproduces_outputs(tmp_path: Path) -> None:
     original.eval()
     export_network(space, arch, Task("image", 1, 10), tmp_path, model=original, config=config)
     x = torch.randn(4, 1, 8, 8)
-    assert torch.equal(_load(tmp_path, "exported_cnn")(x), original(x))
+    assert torch.equal(load_exported(tmp_path, "exported_cnn")(x), original(x))
 
 
 def test_refuses_to_overwrite(tmp_path: Path) -> None:

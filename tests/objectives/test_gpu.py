@@ -3,9 +3,7 @@ with one; the default run deselects these (``-m 'not slow and not gpu'``), and t
 
 from __future__ import annotations
 
-import importlib.util
 import math
-import sys
 from pathlib import Path
 
 import pytest
@@ -18,6 +16,7 @@ from latentnas.objectives.training import TrainingObjective
 from latentnas.samplers import make_sampler
 from latentnas.spaces import get_space
 from latentnas.study import create_study, run_search
+from tests.networks.exported import load_exported
 
 pytestmark = [pytest.mark.gpu,
               pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")]
@@ -71,16 +70,7 @@ def test_a_network_trained_on_the_gpu_exports_to_plain_pytorch_on_the_cpu(cora_s
     model, _ = TrainingObjective(graph_space, data, task, epochs=3, network_config=SMALL_GNN).train(arch)
     assert next(model.parameters()).device.type == "cuda"
     export_network(graph_space, arch, task, tmp_path, model=model, config=SMALL_GNN)
-    spec = importlib.util.spec_from_file_location("exported_gpu_model", tmp_path / "model.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    try:
-        spec.loader.exec_module(module)
-    finally:
-        del sys.modules[spec.name]
-    exported = module.build_model()
-    exported.load_state_dict(torch.load(tmp_path / "weights.pt", weights_only=True))
+    exported = load_exported(tmp_path, "exported_gpu_model")
     with torch.no_grad():
         on_gpu = model.eval()(data.x.cuda(), data.edge_index.cuda()).float().cpu()
         on_cpu = exported.eval()(data.x, data.edge_index)
