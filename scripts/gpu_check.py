@@ -104,7 +104,8 @@ def main() -> None:
     record = {"device": str(device), "rows": rows, "training_valid": evaluation.valid}
     out.write_text(json.dumps(record, indent=2))
     epochs = 30 if cuda else 2
-    repeats = repeatability(space, device, epochs=epochs)
+    citeseer = load_dataset("CiteSeer")
+    repeats = repeatability(space, citeseer, device, epochs=epochs)
     same = sum(r["same"] for r in repeats)
     print(f"same seed twice on {device} (CiteSeer, {epochs} epochs): {same} of {len(repeats)} architectures gave the same "
           f"valid and test accuracy", flush=True)
@@ -113,7 +114,7 @@ def main() -> None:
             print(f"  {r['arch']}: valid {r['valid']} test {r['test']}")
     record["repeatability"] = repeats
     out.write_text(json.dumps(record, indent=2))
-    speed = cpu_vs_device(space, device, epochs=30) if cuda else []
+    speed = cpu_vs_device(space, citeseer, device, epochs=30) if cuda else []
     for r in speed:
         print(f"CiteSeer, {r['epochs']} epochs, hidden 64, {r['arch']}: {r['cpu_seconds']:.2f}s on one CPU thread, "
               f"{r['device_seconds']:.2f}s on {device} ({r['cpu_seconds'] / r['device_seconds']:.1f}x)", flush=True)
@@ -126,10 +127,10 @@ GNN_ARCHS = ("[0,0,1,2] [gcn,gat,sage,gin]", "[0,1,2,3] [cheb,arma,graph,fc]", "
              "[0,1,1,2] [sage,cheb,gin,graph]")
 
 
-def repeatability(space, device: torch.device, *, epochs: int) -> list[dict]:  # type: ignore[no-untyped-def]
+def repeatability(space, citeseer, device: torch.device, *, epochs: int) -> list[dict]:  # type: ignore[no-untyped-def]
     """Each of :data:`GNN_ARCHS` trained twice with the same seed on ``device``: are the accuracies equal? (Scatter
-    additions on a GPU run in no fixed order, so they need not be.)"""
-    data, task = load_dataset("CiteSeer")
+    additions on a GPU run in no fixed order, so they need not be.) ``citeseer``: ``load_dataset("CiteSeer")``."""
+    data, task = citeseer
     objective = TrainingObjective(space, data, task, epochs=epochs, device=device, network_config=GNNConfig(hidden=64))
     rows = []
     for arch in GNN_ARCHS:
@@ -139,11 +140,11 @@ def repeatability(space, device: torch.device, *, epochs: int) -> list[dict]:  #
     return rows
 
 
-def cpu_vs_device(space, device: torch.device, *, epochs: int) -> list[dict]:  # type: ignore[no-untyped-def]
+def cpu_vs_device(space, citeseer, device: torch.device, *, epochs: int) -> list[dict]:  # type: ignore[no-untyped-def]
     """Seconds to train each of the first two :data:`GNN_ARCHS` on CiteSeer (hidden 64) on one CPU thread and on
     ``device``. NOTE: at 200 epochs and NAS-Bench-Graph's hidden 256, the CPU side had not finished after 150 s on one
     thread of an H200 machine: too long for a check."""
-    data, task = load_dataset("CiteSeer")
+    data, task = citeseer
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     try:

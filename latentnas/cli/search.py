@@ -187,14 +187,14 @@ def training_objective(args: argparse.Namespace) -> Any:
             "--objective train needs --space (nasbench-graph for graph data; an image space for images)"
         )
     space = get_space(args.space)
-    choose_device(args.device)  # a device that is not there is refused before any data is read
+    device = choose_device(args.device)  # a device that is not there is refused before any data is read
     if args.data is not None:
         refuse(args, ("data_root",), applies="with --dataset (--data names its own path)")
         data, task = load_data(args.data)
         args.dataset = Path(args.data).stem  # names the study and the output
     else:
         data, task = load_dataset(args.dataset, root=args.data_root, seed=args.seed)
-    return TrainingObjective.for_task(space, data, task, seed=args.seed, epochs=args.epochs, device=args.device,
+    return TrainingObjective.for_task(space, data, task, seed=args.seed, epochs=args.epochs, device=device,
                                       amp=args.amp)
 
 
