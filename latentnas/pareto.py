@@ -192,6 +192,38 @@ def hypervolume(Y: Tensor, reference: Tensor) -> float:
     return float(Hypervolume(ref_point=ref).compute(Y))
 
 
+def hypervolume_improvement(Y: Tensor, front: Tensor, reference: Tensor) -> Tensor:
+    """The hypervolume each row of ``Y`` would add to that of ``front``, measured from ``reference``: exact, for two
+    oriented metrics, vectorized over any leading dimensions (a pool of candidates times posterior draws).
+
+    In two dimensions the region ``front`` leaves undominated beyond ``reference`` is a staircase: sorted by the first
+    metric, front point ``i`` covers the second metric up to ``b_i`` over ``(a_{i-1}, a_i]``, and nothing does beyond
+    the last ``a``. A point ``y`` adds, over each step, the width of the step it reaches times how far it rises above
+    the step.
+
+    Args:
+        Y: A ``... x 2`` tensor of oriented points.
+        front: A ``k x 2`` tensor of oriented points (any rows: those dominated or not beyond ``reference`` add
+            nothing).
+        reference: The ``2`` values hypervolume is measured from.
+
+    Returns:
+        A ``...`` tensor: ``hypervolume(front + y) - hypervolume(front)`` for each point ``y``.
+    """
+    if Y.shape[-1] != 2:
+        raise InvalidArgumentError(f"hypervolume_improvement takes 2 metrics, got {Y.shape[-1]}")
+    ref = torch.as_tensor(reference).to(Y).reshape(2)
+    F = front.to(Y).reshape(-1, 2)
+    F = F[(F > ref).all(-1)]
+    F = F[pareto_mask(F)] if F.shape[0] else F
+    F = F[torch.argsort(F[:, 0])]
+    lo = torch.cat([ref[:1], F[:, 0]])
+    hi = torch.cat([F[:, 0], F.new_full((1,), math.inf)])
+    step = torch.cat([F[:, 1], ref[1:]])
+    width = (torch.minimum(Y[..., :1], hi) - lo).clamp_min(0)
+    return (width * (Y[..., 1:] - step).clamp_min(0)).sum(-1)
+
+
 @dataclass(frozen=True)
 class Front:
     """The exact Pareto front of a whole table for some metrics, and the hypervolume reference point.

@@ -11,6 +11,7 @@ from latentnas.pareto import (
     Front,
     directions,
     hypervolume,
+    hypervolume_improvement,
     oriented,
     pareto_mask,
     parse_constraints,
@@ -62,6 +63,30 @@ def test_hypervolume_by_hand_in_two_and_three_dimensions() -> None:
     assert hypervolume(Y, torch.zeros(2)) == 6.0
     cube = torch.tensor([[1.0, 1.0, 1.0], [2.0, 0.5, 0.5]], dtype=torch.float64)
     assert hypervolume(cube, torch.zeros(3)) == pytest.approx(1.0 + 1 * 0.5 * 0.5)
+
+
+def test_hypervolume_improvement_by_hand() -> None:
+    front = torch.tensor([[3.0, 1.0], [1.0, 3.0], [2.0, 2.0], [0.5, 0.5]], dtype=torch.float64)
+    Y = torch.tensor([[2.0, 2.0], [2.5, 2.5], [4.0, 0.5], [0.5, 4.0], [-1.0, 9.0], [1.0, 1.0]], dtype=torch.float64)
+    # (2, 2) is on the front: 0. (2.5, 2.5) adds [1, 2] x [2, 2.5] + [2, 2.5] x [1, 2.5] = 0.5 + 0.75; (4, 0.5) adds
+    # [3, 4] x [0, 0.5]; (0.5, 4) adds [0, 0.5] x [3, 4]; one beyond the reference in one column only, or dominated: 0.
+    assert hypervolume_improvement(Y, front, torch.zeros(2)).tolist() == [0.0, 1.25, 0.5, 0.5, 0.0, 0.0]
+    # An empty front: the point's own box.
+    assert hypervolume_improvement(Y[:1], front[:0], torch.zeros(2)).tolist() == [4.0]
+
+
+def test_hypervolume_improvement_is_the_difference_of_hypervolumes() -> None:
+    g = torch.Generator().manual_seed(0)
+    for _ in range(50):
+        front = torch.rand(6, 2, generator=g, dtype=torch.float64)
+        Y = torch.rand(3, 4, 2, generator=g, dtype=torch.float64)
+        ref = 0.5 * torch.rand(2, generator=g, dtype=torch.float64)
+        expected = [[hypervolume(torch.cat([front, y.unsqueeze(0)]), ref) - hypervolume(front, ref) for y in rows]
+                    for rows in Y]
+        assert torch.allclose(hypervolume_improvement(Y, front, ref), torch.tensor(expected, dtype=torch.float64),
+                              atol=1e-12)
+    with pytest.raises(InvalidArgumentError, match="2 metrics, got 3"):
+        hypervolume_improvement(torch.zeros(1, 3), torch.zeros(1, 3), torch.zeros(3))
 
 
 def test_a_tables_front_its_median_reference_and_a_found_fronts_ratio() -> None:

@@ -3,6 +3,7 @@ and latent BO's proposals there (NB201's table: valid and params)."""
 
 from __future__ import annotations
 
+import math
 import random
 
 import optuna
@@ -101,27 +102,29 @@ def test_latent_bo_with_transfer_refuses_several_objectives() -> None:
         run_search(study, OBJECTIVE, n_unique=2)
 
 
-def test_the_screen_of_several_objectives_prefers_what_the_front_does_not_dominate() -> None:
-    from latentnas.samplers.latent_bo import LatentBOSampler
+def test_the_screen_of_several_objectives_ranks_by_expected_hypervolume_improvement() -> None:
+    import latentnas.surrogate as surrogate
+    from latentnas.samplers.latent_bo import LatentBOSampler, _Goal
 
     class Flat:  # a fake GP with exact, fixed marginals
         def __init__(self, mean: list[float]) -> None:
             self.mean = torch.tensor(mean, dtype=torch.float64)
 
-    X = torch.zeros(3, 1, dtype=torch.float64)
-    models = [Flat([0.0, 2.0, 1.0]), Flat([0.0, 2.0, -1.0])]
-    front = torch.tensor([[1.0, 1.0]], dtype=torch.float64)
-    original = LatentBOSampler.screen_scores
-    import latentnas.surrogate as surrogate
-
     def marginals(model: Flat, X: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         return model.mean, torch.full_like(model.mean, 1e-9)
 
+    X = torch.zeros(3, 1, dtype=torch.float64)
+    observed = torch.tensor([[1.0, 1.0]], dtype=torch.float64)
+    goal = _Goal([Flat([0.0, 2.0, 1.0]), Flat([0.0, 2.0, -1.0])], 2, observed,  # type: ignore[list-item]
+                 torch.tensor([True]), torch.zeros(2, dtype=torch.float64))
     saved = surrogate.LatentSurrogate.marginals
     surrogate.LatentSurrogate.marginals = staticmethod(marginals)  # type: ignore[method-assign]
     try:
-        scores = original(models, 2, X, front, torch.tensor([True]))
+        scores = LatentBOSampler.screen_scores(goal, X, random.Random(0))
     finally:
         surrogate.LatentSurrogate.marginals = saved  # type: ignore[method-assign]
-    # (0, 0) is dominated by (1, 1) by 1; (2, 2) dominates it by 1; (1, -1) ties in one column, worse in the other.
-    assert torch.allclose(scores, torch.tensor([-1.0, 1.0, 0.0], dtype=torch.float64), atol=1e-6)
+    # (2, 2) adds 2 x 2 - 1 x 1 = 3 to the front {(1, 1)} from (0, 0): its score is log 3. The others add nothing and
+    # come after it, by the additive epsilon of their point against the front (max epsilon 1, that of (2, 2)):
+    # (1, -1) ties in one column (epsilon 0), (0, 0) is dominated by 1 (epsilon -1).
+    log3 = math.log(3.0)
+    assert torch.allclose(scores, torch.tensor([log3 - 3.0, log3, log3 - 2.0], dtype=torch.float64), atol=1e-6)

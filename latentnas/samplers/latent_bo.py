@@ -36,7 +36,7 @@ import torch
 from botorch.acquisition.analytic import _log_ei_helper  # NOTE: the numerically safe log h(u) of LogEI
 from botorch.acquisition.logei import qLogNoisyExpectedImprovement
 from botorch.acquisition.multi_objective.logei import qLogNoisyExpectedHypervolumeImprovement
-from botorch.acquisition.multi_objective.objective import IdentityMCMultiOutputObjective
+from botorch.acquisition.multi_objective.objective import GenericMCMultiOutputObjective
 from botorch.acquisition.objective import GenericMCObjective
 from botorch.models import ModelListGP, SingleTaskGP
 from botorch.sampling import SobolQMCNormalSampler
@@ -44,7 +44,7 @@ from optuna.trial import FrozenTrial
 from torch import Tensor
 
 from latentnas.errors import InvalidArgumentError
-from latentnas.pareto import CONSTRAINTS_ATTR, pareto_mask
+from latentnas.pareto import CONSTRAINTS_ATTR, hypervolume_improvement, pareto_mask
 from latentnas.samplers.base import History, Observation, fail_and_raise
 from latentnas.samplers.config import SamplerConfig, check_choice, check_int
 from latentnas.samplers.latent_base import LatentSampler
@@ -64,7 +64,7 @@ from latentnas.vae import LatentSpace
 
 ACQUISITIONS = ("logei", "ts")
 #: Where the hypervolume of a search of several objectives is measured from (:attr:`LatentBOConfig.reference`).
-REFERENCES = ("median", "nadir")
+REFERENCES = ("median", "observed", "nadir")
 #: What the GP learns from pruned architectures (:attr:`LatentBOConfig.pruned_values`).
 PRUNED_VALUES = ("ignore", "mapped")
 #: Unevaluated architectures of a finite space kept by the analytic LogEI screen of the whole space, beside the other
@@ -76,6 +76,8 @@ MC_SAMPLES = 64
 #: Upper-confidence multiplier of the screen of a search of several objectives: a candidate's optimistic point is its
 #: posterior mean plus this many standard deviations in every objective (not measured apart).
 SCREEN_BETA = 1.0
+#: Quasi-random draws of the screen's expected hypervolume improvement (two objectives; not measured apart).
+SCREEN_DRAWS = 64
 #: A screened candidate's probability of satisfying every constraint must reach this, where enough do (not measured
 #: apart).
 FEASIBLE_MIN = 0.05
@@ -143,17 +145,23 @@ class LatentBOConfig(SamplerConfig):
             ``"mapped"`` in 19 of 30, median 63,648 (misses counted as never; single-fidelity latent BO: 25 of 30,
             86,773); on seeds 100-109 at 200,000 s, 10 of 10 (median 69,207) against 7 of 10 (46,829)
             (``docs/results/nasbench201-multifidelity-30seeds``, ``-ignore-30seeds``, ``-pilot``).
-        reference: With several objectives, the point qLogNEHVI measures hypervolume from, in the GPs' units (the
-            normal scores under the copula): ``"median"``, the observations' median of each objective (improve on a
-            typical architecture in every metric), or ``"nadir"``, their worst value minus a tenth of their range
-            (BoTorch's usual choice: the whole front counts). On NB201 CIFAR-10, valid against params, seeds 100-103
-            (none of the results' seeds), 100 queries: hypervolume over the table's exact front (against the table's
-            medians, :class:`latentnas.pareto.Front`) 0.786 ± 0.125 with ``"median"``, 0.742 ± 0.101 with
-            ``"nadir"``, 0.597 ± 0.167 with ``"nadir"`` and ``outcome="standardize"`` (``scripts/several_objectives.py
-            --benchmark nasbench201 --datasets cifar10 --objectives valid,params --samplers latent-bo --seeds 4
-            --first-seed 100``, no stored record). In seed 102 with ``"median"`` (a one-off replay, not stored), 87 of
-            the 100 architectures had under 0.4 M parameters: the search found the right parameter counts but not the most accurate cell of
-            each.
+        reference: With several objectives, the point hypervolume is measured from, in the metrics' own units (the
+            GPs' draws are mapped back through their warps, so the acquisition values a gain as a user's hypervolume
+            does): ``"median"``, the median of each metric over the initial design (the first ``n_initial``
+            observations, decoded prior samples: improve on a typical architecture of the space in every metric),
+            or ``"nadir"``, the observations' worst value minus a tenth of their range (BoTorch's usual choice: the
+            whole front counts). NOTE: why the design, not every observation: a search gathers good architectures,
+            so the median of all it has seen rises above a typical one's, and the cheap end of the front falls below
+            it. On NB201 CIFAR-10, valid against params, seeds 100-107 (none of the results' seeds), 100 queries,
+            hypervolume over the table's exact front (:class:`latentnas.pareto.Front`): 0.739 from the median of
+            every observation in the GPs' units (the earlier default; its searches missed the most accurate
+            0.157 M cell, whose step is 35 % of the front's hypervolume), 0.858 from the design's median in the GPs'
+            units, 0.890 in the metrics' units, 0.907 with the screen's expected hypervolume improvement
+            (:meth:`LatentBOSampler.screen_scores`; the earlier screen ranked by an additive epsilon). On
+            NAS-Bench-Graph photo, valid against latency, seeds 100-111: 0.757, -, 0.782, 0.770 (Optuna's MOTPE
+            0.796). Earlier, on seeds 100-103, ``"nadir"`` in the GPs' units gave 0.742 (0.786 with the median of
+            every observation). Measured by a one-off driver over :func:`latentnas.evaluation.several.run_one`'s
+            loop, not stored; the results tables measure the default.
         threads: Torch threads of a proposal, restored afterwards (``None``: the caller's setting). On a 2-core
             machine under a load average of about 5, 20 proposals on NB201 CIFAR-10 (40 observations) took 7.5 s
             with 1 thread and 70.2 s with torch's default of 2 (``scripts/proposal_threads.py``,
@@ -380,8 +388,9 @@ class LatentBOSampler(LatentSampler):
     def _propose_several(self, history: History, rng: random.Random) -> tuple[Any, float]:
         """Several objectives (qLogNEHVI) or constraints (constrained qLogNEI, or constrained qLogNEHVI): one GP per
         objective and per constraint, on the same features; candidates as for one objective, screened by a cheap
-        analytic score (:meth:`screen_scores`), the best ``shortlist`` of them scored by the acquisition, joint with
-        the baseline and the pending points."""
+        score (:meth:`screen_scores`), the best ``shortlist`` of them scored by the acquisition, joint with the
+        baseline and the pending points. Hypervolume is measured in the metrics' own units (the GPs' draws mapped
+        back through their warps) from :meth:`reference_point`."""
         surrogate = self.surrogate
         train = self.training_set(history, rng)
         train_X = surrogate.arch_features([o.arch for o in train], keys=[o.key for o in train])
@@ -396,9 +405,8 @@ class LatentBOSampler(LatentSampler):
         # Constraint values keep their scale: the GP must know where 0 lies.
         models += [surrogate.fit(train_X, C[:, j:j + 1], outcome="standardize") for j in range(C.shape[1])] \
             if C is not None else []
-        # Objectives in the units their GPs were fitted in (normal scores under the copula).
-        warped = torch.stack([_warped(models[j], Y[:, j]) for j in range(m)], dim=-1)
         feasible = (C <= 0).all(-1) if C is not None else torch.ones(len(train), dtype=torch.bool)
+        goal = _Goal(models, m, Y, feasible, self.reference_point(history))
 
         candidates = self.candidates(history, rng, parents=self.parents(history, rng))
         if self.space.is_finite:
@@ -406,13 +414,13 @@ class LatentBOSampler(LatentSampler):
             archs, keys, _ = surrogate.pool()
             idx = [i for i, k in enumerate(keys) if k not in history.known and k not in exclude]
             if idx:
-                scores = self.screen_scores(models, m, surrogate.pool_features()[idx], warped, feasible)
+                scores = self.screen_scores(goal, surrogate.pool_features()[idx], rng)
                 top = scores.topk(min(SCREEN, len(idx))).indices.tolist()
                 candidates += [archs[idx[i]] for i in top]
         if not candidates:
             return self.sample_new(history, rng), -math.inf
         X = surrogate.arch_features(candidates)
-        shortlist = self.screen_scores(models, m, X, warped, feasible).topk(min(self.config.shortlist, len(X))).indices
+        shortlist = self.screen_scores(goal, X, rng).topk(min(self.config.shortlist, len(X))).indices
 
         model = ModelListGP(*models)
         constraints = [_output(m + j) for j in range(len(models) - m)] or None
@@ -424,47 +432,79 @@ class LatentBOSampler(LatentSampler):
                                                 sampler=sampler, objective=GenericMCObjective(_output(0)),
                                                 constraints=constraints)
         else:
-            if self.config.reference == "median":
-                reference = warped.quantile(0.5, dim=0)
-            else:
-                low, high = warped.min(0).values, warped.max(0).values
-                reference = low - 0.1 * (high - low).clamp_min(1e-6)
             acqf = qLogNoisyExpectedHypervolumeImprovement(
-                model, ref_point=reference, X_baseline=train_X, X_pending=X_pending, prune_baseline=True,
-                sampler=sampler, objective=IdentityMCMultiOutputObjective(outcomes=list(range(m))),
-                constraints=constraints)
+                model, ref_point=goal.reference, X_baseline=train_X, X_pending=X_pending, prune_baseline=True,
+                sampler=sampler, objective=GenericMCMultiOutputObjective(goal.unwarp), constraints=constraints)
         with torch.no_grad():
             scores = torch.cat([acqf(chunk.unsqueeze(1)) for chunk in X[shortlist].split(256)])
         best = int(shortlist[int(scores.argmax())])
         return candidates[best], float(scores.max())
 
+    def reference_point(self, history: History) -> Tensor:
+        """The point a search of several objectives measures hypervolume from, oriented, in the metrics' units
+        (:attr:`LatentBOConfig.reference`): the median of the initial design (the first ``n_initial`` observations
+        by trial number, decoded prior samples: typical architectures of the space), of every observation, or below
+        the worst by a tenth of the range."""
+        observations = sorted(history.observations, key=lambda o: o.number)
+        if self.config.reference == "median":
+            observations = observations[:self.config.n_initial]
+        Y = torch.tensor([o.values for o in observations], dtype=torch.float64)
+        if self.config.reference == "nadir":
+            low, high = Y.min(0).values, Y.max(0).values
+            return low - 0.1 * (high - low).clamp_min(1e-6)
+        return Y.quantile(0.5, dim=0)
+
     @staticmethod
-    def screen_scores(models: list[SingleTaskGP], m: int, X: Tensor, warped: Tensor, feasible: Tensor) -> Tensor:
-        """A cheap score of each row of ``X`` (larger is better), for the shortlist of a search of several objectives
-        or constraints.
+    def screen_scores(goal: _Goal, X: Tensor, rng: random.Random) -> Tensor:
+        """A cheap score of each row of ``X`` (a ``n x d`` tensor; larger is better), for the shortlist of a search of
+        several objectives or constraints.
 
         One objective: analytic LogEI over the best feasible observation plus the log-probability of satisfying
-        every constraint (that log-probability alone while no observation is feasible). Several: how far the
-        optimistic point (mean plus :data:`SCREEN_BETA` standard deviations, per objective) lies beyond the feasible
-        observations' front, the additive epsilon indicator ``min_f max_j (u_j - f_j)``, positive where the point is
-        not dominated; rows whose probability of feasibility is below :data:`FEASIBLE_MIN` come after the others
-        where enough rows reach it.
+        every constraint (that log-probability alone while no observation is feasible). Two: the log of the expected
+        hypervolume improvement over the feasible observations' front, from the GPs' marginals (correlations
+        between the objectives ignored; :data:`SCREEN_DRAWS` quasi-random draws, the same for every row, mapped to
+        the metrics' units, :func:`~latentnas.pareto.hypervolume_improvement`), plus the log-probability of
+        feasibility; rows with no improvement in any draw come after, ordered by the additive epsilon score below.
+        More than two: how far the optimistic point (mean plus :data:`SCREEN_BETA` standard deviations, per
+        objective, in the GPs' units) lies beyond the feasible front, the additive epsilon indicator
+        ``min_f max_j (u_j - f_j)``, positive where the point is not dominated. With constraints, rows whose
+        probability of feasibility is below :data:`FEASIBLE_MIN` come after the others where enough rows reach it.
         """
-        stats = [LatentSurrogate.marginals(model, X) for model in models]
+        m = goal.m
+        stats = [LatentSurrogate.marginals(model, X) for model in goal.models]
         log_feasible = torch.zeros(len(X), dtype=torch.float64)
         for mean, sigma in stats[m:]:
             log_feasible += torch.special.log_ndtr(-mean / sigma)
         if m == 1:
-            if not bool(feasible.any()):
+            if not bool(goal.feasible.any()):
                 return log_feasible
             mean, sigma = stats[0]
-            best_f = float(warped[feasible, 0].max())
+            best_f = float(goal.warped[goal.feasible, 0].max())
             return _log_ei_helper((mean - best_f) / sigma) + sigma.log() + log_feasible
-        front = warped[feasible] if bool(feasible.any()) else warped
+        front = goal.warped[goal.feasible] if bool(goal.feasible.any()) else goal.warped
         front = front[pareto_mask(front)]
         upper = torch.stack([mean + SCREEN_BETA * sigma for mean, sigma in stats[:m]], dim=-1)
         scores = torch.cat([(rows.unsqueeze(1) - front.unsqueeze(0)).max(-1).values.min(-1).values
                             for rows in upper.split(4096)])
+        if m == 2:
+            means = torch.stack([mean for mean, _ in stats[:m]], dim=-1)
+            sigmas = torch.stack([sigma for _, sigma in stats[:m]], dim=-1)
+            sobol = torch.quasirandom.SobolEngine(m, scramble=True, seed=rng.getrandbits(31))
+            z = torch.special.ndtri(sobol.draw(SCREEN_DRAWS, dtype=torch.float64).clamp(1e-6, 1 - 1e-6))
+            Y = goal.Y[goal.feasible] if bool(goal.feasible.any()) else goal.Y
+            # NOTE: a row the front dominates even at its highest draw in each objective gains nothing in any draw
+            # (the warps are monotone): only the others are drawn, which is most of the screen's time saved.
+            reach = torch.cat([(rows.unsqueeze(1) - front.unsqueeze(0)).max(-1).values.min(-1).values > 0
+                               for rows in (means + sigmas * z.max(0).values).split(4096)]).nonzero().squeeze(-1)
+            ehvi = torch.zeros(len(X), dtype=torch.float64)
+            for rows in reach.split(2048):
+                draws = means[rows].unsqueeze(1) + sigmas[rows].unsqueeze(1) * z
+                ehvi[rows] = hypervolume_improvement(goal.unwarp(draws), Y, goal.reference).mean(-1)
+            gains = ehvi > 0
+            # Rows that improve in some draw come first, by log EHVI; the others after, by the epsilon score.
+            floor = float((ehvi[gains].log() + log_feasible[gains]).min()) if bool(gains.any()) else 0.0
+            scores = torch.where(gains, ehvi.clamp_min(1e-300).log() + log_feasible,
+                                 floor - 1.0 - (scores.max() - scores))
         if len(stats) > m:
             likely = log_feasible >= math.log(FEASIBLE_MIN)
             if int(likely.sum()) >= SCREEN:
@@ -514,6 +554,33 @@ class LatentBOSampler(LatentSampler):
                     keys.add(key)
                     found.append(arch)
         return found
+
+
+@dataclass
+class _Goal:
+    """What a search of several objectives or constraints knows at one proposal: the GPs (``m`` objectives first,
+    then one per constraint), the oriented observed values ``Y`` (``n x m``), which observations are feasible, and
+    the hypervolume reference point (oriented, in the metrics' units; unused with one objective)."""
+
+    models: list[SingleTaskGP]
+    m: int
+    Y: Tensor
+    feasible: Tensor
+    reference: Tensor
+
+    @property
+    def warped(self) -> Tensor:
+        """``Y`` in the units the GPs were fitted in (normal scores under the copula)."""
+        return torch.stack([_warped(self.models[j], self.Y[:, j]) for j in range(self.m)], dim=-1)
+
+    def unwarp(self, Z: Tensor, X: Tensor | None = None) -> Tensor:
+        """The objectives of draws ``Z`` (``... x (m + constraints)``, the GPs' units) in the metrics' units: a
+        hypervolume there is the one a user measures (an objective of BoTorch's signature)."""
+        columns = []
+        for j in range(self.m):
+            warp = model_warp(self.models[j])
+            columns.append(warp.inverse(Z[..., j]) if warp is not None else Z[..., j])
+        return torch.stack(columns, dim=-1)
 
 
 def _warped(model: SingleTaskGP, values: Tensor) -> Tensor:
