@@ -3,12 +3,10 @@ and latent BO's proposals there (NB201's table: valid and params)."""
 
 from __future__ import annotations
 
-import math
 import random
 
 import optuna
 import pytest
-import torch
 
 from latentnas.errors import InvalidArgumentError, StorageError
 from latentnas.objectives import BenchmarkObjective
@@ -100,31 +98,3 @@ def test_latent_bo_with_transfer_refuses_several_objectives() -> None:
     with pytest.raises(InvalidArgumentError, match="^transfer applies to a search of one objective without "
                                                    "constraints"):
         run_search(study, OBJECTIVE, n_unique=2)
-
-
-def test_the_screen_of_several_objectives_ranks_by_expected_hypervolume_improvement() -> None:
-    import latentnas.surrogate as surrogate
-    from latentnas.samplers.latent_bo import LatentBOSampler, _Goal
-
-    class Flat:  # a fake GP with exact, fixed marginals
-        def __init__(self, mean: list[float]) -> None:
-            self.mean = torch.tensor(mean, dtype=torch.float64)
-
-    def marginals(model: Flat, X: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        return model.mean, torch.full_like(model.mean, 1e-9)
-
-    X = torch.zeros(3, 1, dtype=torch.float64)
-    observed = torch.tensor([[1.0, 1.0]], dtype=torch.float64)
-    goal = _Goal([Flat([0.0, 2.0, 1.0]), Flat([0.0, 2.0, -1.0])], 2, observed,  # type: ignore[list-item]
-                 torch.tensor([True]), torch.zeros(2, dtype=torch.float64))
-    saved = surrogate.LatentSurrogate.marginals
-    surrogate.LatentSurrogate.marginals = staticmethod(marginals)  # type: ignore[method-assign]
-    try:
-        scores = LatentBOSampler.screen_scores(goal, X, random.Random(0))
-    finally:
-        surrogate.LatentSurrogate.marginals = saved  # type: ignore[method-assign]
-    # (2, 2) adds 2 x 2 - 1 x 1 = 3 to the front {(1, 1)} from (0, 0): its score is log 3. The others add nothing and
-    # come after it, by the additive epsilon of their point against the front (max epsilon 1, that of (2, 2)):
-    # (1, -1) ties in one column (epsilon 0), (0, 0) is dominated by 1 (epsilon -1).
-    log3 = math.log(3.0)
-    assert torch.allclose(scores, torch.tensor([log3 - 3.0, log3, log3 - 2.0], dtype=torch.float64), atol=1e-6)

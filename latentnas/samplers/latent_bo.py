@@ -17,7 +17,7 @@ workers, or several ``study.ask()`` before their ``tell``) enter as ``X_pending`
 
 A study of several objectives (``create_study(objectives=...)``) or with constraints gets one GP per metric and per
 constraint on the same features, and the candidates are scored by qLogNEHVI (several objectives) or constrained
-qLogNEI (one), after a cheap analytic screen (:meth:`LatentBOSampler.screen_scores`); the neighbours of the feasible
+qLogNEI (one), after a cheap screen (:func:`latentnas.samplers.several.screen_scores`); the neighbours of the feasible
 front's members are candidates (:meth:`LatentBOSampler.parents`).
 """
 
@@ -41,13 +41,13 @@ from botorch.acquisition.objective import GenericMCObjective
 from botorch.models import ModelListGP, SingleTaskGP
 from botorch.sampling import SobolQMCNormalSampler
 from optuna.trial import FrozenTrial
-from torch import Tensor
 
 from latentnas.errors import InvalidArgumentError
-from latentnas.pareto import CONSTRAINTS_ATTR, hypervolume_improvement, pareto_mask
+from latentnas.pareto import CONSTRAINTS_ATTR, pareto_mask
 from latentnas.samplers.base import History, Observation, fail_and_raise
 from latentnas.samplers.config import SamplerConfig, check_choice, check_int
 from latentnas.samplers.latent_base import LatentSampler
+from latentnas.samplers.several import REFERENCES, Goal, output, reference_point, screen_scores
 from latentnas.samplers.threads import torch_threads
 from latentnas.samplers.transfer import (
     RANKING_MIN,
@@ -59,12 +59,10 @@ from latentnas.samplers.transfer import (
     source_weights,
 )
 from latentnas.spaces import SearchSpace
-from latentnas.surrogate import KERNELS, OUTCOMES, LatentSurrogate, log_expected_improvement, model_warp
+from latentnas.surrogate import KERNELS, OUTCOMES, LatentSurrogate, log_expected_improvement
 from latentnas.vae import LatentSpace
 
 ACQUISITIONS = ("logei", "ts")
-#: Where the hypervolume of a search of several objectives is measured from (:attr:`LatentBOConfig.reference`).
-REFERENCES = ("median", "observed", "nadir")
 #: What the GP learns from pruned architectures (:attr:`LatentBOConfig.pruned_values`).
 PRUNED_VALUES = ("ignore", "mapped")
 #: Unevaluated architectures of a finite space kept by the analytic LogEI screen of the whole space, beside the other
@@ -73,14 +71,6 @@ PRUNED_VALUES = ("ignore", "mapped")
 SCREEN = 128
 #: Quasi-MC samples of qLogNEI.
 MC_SAMPLES = 64
-#: Upper-confidence multiplier of the screen of a search of several objectives: a candidate's optimistic point is its
-#: posterior mean plus this many standard deviations in every objective (not measured apart).
-SCREEN_BETA = 1.0
-#: Quasi-random draws of the screen's expected hypervolume improvement (two objectives; not measured apart).
-SCREEN_DRAWS = 64
-#: A screened candidate's probability of satisfying every constraint must reach this, where enough do (not measured
-#: apart).
-FEASIBLE_MIN = 0.05
 #: L-BFGS iterations of the GP's hyperparameter fit (the marginal likelihood is flat long before scipy's default
 #: stopping rule fires; this bounds a proposal's time).
 FIT_MAXITER = 75
@@ -157,7 +147,7 @@ class LatentBOConfig(SamplerConfig):
             every observation in the GPs' units (the earlier default; its searches missed the most accurate
             0.157 M cell, whose step is 35 % of the front's hypervolume), 0.858 from the design's median in the GPs'
             units, 0.890 in the metrics' units, 0.907 with the screen's expected hypervolume improvement
-            (:meth:`LatentBOSampler.screen_scores`; the earlier screen ranked by an additive epsilon). On
+            (:func:`~latentnas.samplers.several.screen_scores`; the earlier screen ranked by an additive epsilon). On
             NAS-Bench-Graph photo, valid against latency, seeds 100-111: 0.757, -, 0.782, 0.770 (Optuna's MOTPE
             0.796). Earlier, on seeds 100-103, ``"nadir"`` in the GPs' units gave 0.742 (0.786 with the median of
             every observation). Measured by a one-off driver over :func:`latentnas.evaluation.several.run_one`'s
@@ -388,9 +378,10 @@ class LatentBOSampler(LatentSampler):
     def _propose_several(self, history: History, rng: random.Random) -> tuple[Any, float]:
         """Several objectives (qLogNEHVI) or constraints (constrained qLogNEI, or constrained qLogNEHVI): one GP per
         objective and per constraint, on the same features; candidates as for one objective, screened by a cheap
-        score (:meth:`screen_scores`), the best ``shortlist`` of them scored by the acquisition, joint with the
-        baseline and the pending points. Hypervolume is measured in the metrics' own units (the GPs' draws mapped
-        back through their warps) from :meth:`reference_point`."""
+        score (:func:`~latentnas.samplers.several.screen_scores`), the best ``shortlist`` of them scored by the
+        acquisition, joint with the baseline and the pending points. Hypervolume is measured in the metrics' own units
+        (the GPs' draws mapped back through their warps, :meth:`~latentnas.samplers.several.Goal.unwarp`) from
+        :func:`~latentnas.samplers.several.reference_point`."""
         surrogate = self.surrogate
         train = self.training_set(history, rng)
         train_X = surrogate.arch_features([o.arch for o in train], keys=[o.key for o in train])
@@ -406,7 +397,8 @@ class LatentBOSampler(LatentSampler):
         models += [surrogate.fit(train_X, C[:, j:j + 1], outcome="standardize") for j in range(C.shape[1])] \
             if C is not None else []
         feasible = (C <= 0).all(-1) if C is not None else torch.ones(len(train), dtype=torch.bool)
-        goal = _Goal(models, m, Y, feasible, self.reference_point(history))
+        observed = sorted(history.observations, key=lambda o: o.number)
+        goal = Goal(models, m, Y, feasible, reference_point(observed, self.config.reference, self.config.n_initial))
 
         candidates = self.candidates(history, rng, parents=self.parents(history, rng))
         if self.space.is_finite:
@@ -414,22 +406,22 @@ class LatentBOSampler(LatentSampler):
             archs, keys, _ = surrogate.pool()
             idx = [i for i, k in enumerate(keys) if k not in history.known and k not in exclude]
             if idx:
-                scores = self.screen_scores(goal, surrogate.pool_features()[idx], rng)
+                scores = screen_scores(goal, surrogate.pool_features()[idx], rng, keep=SCREEN)
                 top = scores.topk(min(SCREEN, len(idx))).indices.tolist()
                 candidates += [archs[idx[i]] for i in top]
         if not candidates:
             return self.sample_new(history, rng), -math.inf
         X = surrogate.arch_features(candidates)
-        shortlist = self.screen_scores(goal, X, rng).topk(min(self.config.shortlist, len(X))).indices
+        shortlist = screen_scores(goal, X, rng, keep=SCREEN).topk(min(self.config.shortlist, len(X))).indices
 
         model = ModelListGP(*models)
-        constraints = [_output(m + j) for j in range(len(models) - m)] or None
+        constraints = [output(m + j) for j in range(len(models) - m)] or None
         X_pending = surrogate.arch_features(history.pending) if history.pending else None
         sampler = SobolQMCNormalSampler(torch.Size([MC_SAMPLES]), seed=rng.getrandbits(31))
         acqf: Any
         if m == 1:
             acqf = qLogNoisyExpectedImprovement(model, X_baseline=train_X, X_pending=X_pending, prune_baseline=True,
-                                                sampler=sampler, objective=GenericMCObjective(_output(0)),
+                                                sampler=sampler, objective=GenericMCObjective(output(0)),
                                                 constraints=constraints)
         else:
             acqf = qLogNoisyExpectedHypervolumeImprovement(
@@ -439,77 +431,6 @@ class LatentBOSampler(LatentSampler):
             scores = torch.cat([acqf(chunk.unsqueeze(1)) for chunk in X[shortlist].split(256)])
         best = int(shortlist[int(scores.argmax())])
         return candidates[best], float(scores.max())
-
-    def reference_point(self, history: History) -> Tensor:
-        """The point a search of several objectives measures hypervolume from, oriented, in the metrics' units
-        (:attr:`LatentBOConfig.reference`): the median of the initial design (the first ``n_initial`` observations
-        by trial number, decoded prior samples: typical architectures of the space), of every observation, or below
-        the worst by a tenth of the range."""
-        observations = sorted(history.observations, key=lambda o: o.number)
-        if self.config.reference == "median":
-            observations = observations[:self.config.n_initial]
-        Y = torch.tensor([o.values for o in observations], dtype=torch.float64)
-        if self.config.reference == "nadir":
-            low, high = Y.min(0).values, Y.max(0).values
-            return low - 0.1 * (high - low).clamp_min(1e-6)
-        return Y.quantile(0.5, dim=0)
-
-    @staticmethod
-    def screen_scores(goal: _Goal, X: Tensor, rng: random.Random) -> Tensor:
-        """A cheap score of each row of ``X`` (a ``n x d`` tensor; larger is better), for the shortlist of a search of
-        several objectives or constraints.
-
-        One objective: analytic LogEI over the best feasible observation plus the log-probability of satisfying
-        every constraint (that log-probability alone while no observation is feasible). Two: the log of the expected
-        hypervolume improvement over the feasible observations' front, from the GPs' marginals (correlations
-        between the objectives ignored; :data:`SCREEN_DRAWS` quasi-random draws, the same for every row, mapped to
-        the metrics' units, :func:`~latentnas.pareto.hypervolume_improvement`), plus the log-probability of
-        feasibility; rows with no improvement in any draw come after, ordered by the additive epsilon score below.
-        More than two: how far the optimistic point (mean plus :data:`SCREEN_BETA` standard deviations, per
-        objective, in the GPs' units) lies beyond the feasible front, the additive epsilon indicator
-        ``min_f max_j (u_j - f_j)``, positive where the point is not dominated. With constraints, rows whose
-        probability of feasibility is below :data:`FEASIBLE_MIN` come after the others where enough rows reach it.
-        """
-        m = goal.m
-        stats = [LatentSurrogate.marginals(model, X) for model in goal.models]
-        log_feasible = torch.zeros(len(X), dtype=torch.float64)
-        for mean, sigma in stats[m:]:
-            log_feasible += torch.special.log_ndtr(-mean / sigma)
-        if m == 1:
-            if not bool(goal.feasible.any()):
-                return log_feasible
-            mean, sigma = stats[0]
-            best_f = float(goal.warped[goal.feasible, 0].max())
-            return _log_ei_helper((mean - best_f) / sigma) + sigma.log() + log_feasible
-        front = goal.warped[goal.feasible] if bool(goal.feasible.any()) else goal.warped
-        front = front[pareto_mask(front)]
-        upper = torch.stack([mean + SCREEN_BETA * sigma for mean, sigma in stats[:m]], dim=-1)
-        scores = torch.cat([(rows.unsqueeze(1) - front.unsqueeze(0)).max(-1).values.min(-1).values
-                            for rows in upper.split(4096)])
-        if m == 2:
-            means = torch.stack([mean for mean, _ in stats[:m]], dim=-1)
-            sigmas = torch.stack([sigma for _, sigma in stats[:m]], dim=-1)
-            sobol = torch.quasirandom.SobolEngine(m, scramble=True, seed=rng.getrandbits(31))
-            z = torch.special.ndtri(sobol.draw(SCREEN_DRAWS, dtype=torch.float64).clamp(1e-6, 1 - 1e-6))
-            Y = goal.Y[goal.feasible] if bool(goal.feasible.any()) else goal.Y
-            # NOTE: a row the front dominates even at its highest draw in each objective gains nothing in any draw
-            # (the warps are monotone): only the others are drawn, which is most of the screen's time saved.
-            reach = torch.cat([(rows.unsqueeze(1) - front.unsqueeze(0)).max(-1).values.min(-1).values > 0
-                               for rows in (means + sigmas * z.max(0).values).split(4096)]).nonzero().squeeze(-1)
-            ehvi = torch.zeros(len(X), dtype=torch.float64)
-            for rows in reach.split(2048):
-                draws = means[rows].unsqueeze(1) + sigmas[rows].unsqueeze(1) * z
-                ehvi[rows] = hypervolume_improvement(goal.unwarp(draws), Y, goal.reference).mean(-1)
-            gains = ehvi > 0
-            # Rows that improve in some draw come first, by log EHVI; the others after, by the epsilon score.
-            floor = float((ehvi[gains].log() + log_feasible[gains]).min()) if bool(gains.any()) else 0.0
-            scores = torch.where(gains, ehvi.clamp_min(1e-300).log() + log_feasible,
-                                 floor - 1.0 - (scores.max() - scores))
-        if len(stats) > m:
-            likely = log_feasible >= math.log(FEASIBLE_MIN)
-            if int(likely.sum()) >= SCREEN:
-                scores = torch.where(likely, scores, scores - scores.abs().max() - 1e6)
-        return scores
 
     def parents(self, history: History, rng: random.Random) -> list[Observation]:
         """The observations whose neighbours are candidates: the ``n_parents`` best (feasible first) for one
@@ -554,43 +475,3 @@ class LatentBOSampler(LatentSampler):
                     keys.add(key)
                     found.append(arch)
         return found
-
-
-@dataclass
-class _Goal:
-    """What a search of several objectives or constraints knows at one proposal: the GPs (``m`` objectives first,
-    then one per constraint), the oriented observed values ``Y`` (``n x m``), which observations are feasible, and
-    the hypervolume reference point (oriented, in the metrics' units; unused with one objective)."""
-
-    models: list[SingleTaskGP]
-    m: int
-    Y: Tensor
-    feasible: Tensor
-    reference: Tensor
-
-    @property
-    def warped(self) -> Tensor:
-        """``Y`` in the units the GPs were fitted in (normal scores under the copula)."""
-        return torch.stack([_warped(self.models[j], self.Y[:, j]) for j in range(self.m)], dim=-1)
-
-    def unwarp(self, Z: Tensor, X: Tensor | None = None) -> Tensor:
-        """The objectives of draws ``Z`` (``... x (m + constraints)``, the GPs' units) in the metrics' units: a
-        hypervolume there is the one a user measures (an objective of BoTorch's signature)."""
-        columns = []
-        for j in range(self.m):
-            warp = model_warp(self.models[j])
-            columns.append(warp.inverse(Z[..., j]) if warp is not None else Z[..., j])
-        return torch.stack(columns, dim=-1)
-
-
-def _warped(model: SingleTaskGP, values: Tensor) -> Tensor:
-    """``values`` in the units ``model`` was fitted in (their normal scores under a copula warp)."""
-    warp = model_warp(model)
-    return warp(values) if warp is not None else values
-
-
-def _output(i: int) -> Any:
-    """The ``i``-th output of a model list's samples (an objective or a constraint callable of BoTorch's)."""
-    def output(Z: Tensor, X: Tensor | None = None) -> Tensor:
-        return Z[..., i]
-    return output
