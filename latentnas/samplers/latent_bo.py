@@ -151,7 +151,9 @@ class LatentBOConfig(SamplerConfig):
             NAS-Bench-Graph photo, valid against latency, seeds 100-111: 0.757, -, 0.782, 0.770 (Optuna's MOTPE
             0.796). Earlier, on seeds 100-103, ``"nadir"`` in the GPs' units gave 0.742 (0.786 with the median of
             every observation). Measured by a one-off driver over :func:`latentnas.evaluation.several.run_one`'s
-            loop, not stored; the results tables measure the default.
+            loop, not stored. On seeds 0-29 the default gave 0.886 on NB201 (0.762 before) and 0.724, 0.779 and
+            0.802 on NAS-Bench-Graph cora, citeseer and photo (0.719, 0.770, 0.766; MOTPE 0.665, 0.737, 0.787)
+            (``docs/results/several-nasbench201-cifar10-30seeds``, ``docs/results/several-nasbench-graph-30seeds``).
         threads: Torch threads of a proposal, restored afterwards (``None``: the caller's setting). On a 2-core
             machine under a load average of about 5, 20 proposals on NB201 CIFAR-10 (40 observations) took 7.5 s
             with 1 thread and 70.2 s with torch's default of 2 (``scripts/proposal_threads.py``,
