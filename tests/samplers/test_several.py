@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import random
 
+import pytest
 import torch
 
 import latentnas.surrogate as surrogate
@@ -25,7 +26,8 @@ def test_the_reference_is_the_initial_designs_median_or_below_the_worst() -> Non
     assert torch.allclose(reference_point(observed, "nadir", 3), torch.tensor([0.15, -4.39], dtype=torch.float64))
 
 
-def test_the_screen_of_several_objectives_ranks_by_expected_hypervolume_improvement() -> None:
+def test_the_screen_of_several_objectives_ranks_by_expected_hypervolume_improvement(
+        monkeypatch: pytest.MonkeyPatch) -> None:
     class Flat:  # a fake GP with exact, fixed marginals
         def __init__(self, mean: list[float]) -> None:
             self.mean = torch.tensor(mean, dtype=torch.float64)
@@ -37,12 +39,8 @@ def test_the_screen_of_several_objectives_ranks_by_expected_hypervolume_improvem
     observed = torch.tensor([[1.0, 1.0]], dtype=torch.float64)
     goal = Goal([Flat([0.0, 2.0, 1.0]), Flat([0.0, 2.0, -1.0])], 2, observed,  # type: ignore[list-item]
                  torch.tensor([True]), torch.zeros(2, dtype=torch.float64))
-    saved = surrogate.LatentSurrogate.marginals
-    surrogate.LatentSurrogate.marginals = staticmethod(marginals)  # type: ignore[method-assign]
-    try:
-        scores = screen_scores(goal, X, random.Random(0), keep=1)
-    finally:
-        surrogate.LatentSurrogate.marginals = saved  # type: ignore[method-assign]
+    monkeypatch.setattr(surrogate.LatentSurrogate, "marginals", staticmethod(marginals))
+    scores = screen_scores(goal, X, random.Random(0), keep=1)
     # (2, 2) adds 2 x 2 - 1 x 1 = 3 to the front {(1, 1)} from (0, 0): its score is log 3. The others add nothing and
     # come after it, by the additive epsilon of their point against the front (max epsilon 1, that of (2, 2)):
     # (1, -1) ties in one column (epsilon 0), (0, 0) is dominated by 1 (epsilon -1).
