@@ -400,7 +400,8 @@ class LatentBOSampler(LatentSampler):
             if C is not None else []
         feasible = (C <= 0).all(-1) if C is not None else torch.ones(len(train), dtype=torch.bool)
         observed = sorted(history.observations, key=lambda o: o.number)
-        goal = Goal(models, m, Y, feasible, reference_point(observed, self.config.reference, self.config.n_initial))
+        reference = reference_point(observed, self.config.reference, self.config.n_initial) if m > 1 else Y.new_zeros(1)
+        goal = Goal(models, m, Y, feasible, reference)
 
         candidates = self.candidates(history, rng, parents=self.parents(history, rng))
         if self.space.is_finite:
