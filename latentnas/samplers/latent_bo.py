@@ -140,9 +140,11 @@ class LatentBOConfig(SamplerConfig):
             does): ``"median"``, the median of each metric over the initial design (the first ``n_initial``
             observations, decoded prior samples: improve on a typical architecture of the space in every metric),
             or ``"nadir"``, the observations' worst value minus a tenth of their range (BoTorch's usual choice: the
-            whole front counts). NOTE: why the design, not every observation: a search gathers good architectures,
-            so the median of all it has seen rises above a typical one's, and the cheap end of the front falls below
-            it. On NB201 CIFAR-10, valid against params, seeds 100-107 (none of the results' seeds), 100 queries,
+            whole front counts). NOTE: why the design, not every observation: the median of all a search has seen
+            drifts with where it searched, and what lies beyond it counts for nothing. Replayed at b626eac (NB201,
+            seeds 100 and 104, 100 queries), the searches had gathered small cells: their median parameter count
+            fell to 0.157 M and 0.129 M, so the front's most accurate 0.157 M cell and every larger one added no
+            hypervolume in the acquisition's measure. On NB201 CIFAR-10, valid against params, seeds 100-107 (none of the results' seeds), 100 queries,
             hypervolume over the table's exact front (:class:`latentnas.pareto.Front`): 0.739 from the median of
             every observation in the GPs' units (the earlier default; its searches missed the most accurate
             0.157 M cell, whose step is 35 % of the front's hypervolume), 0.858 from the design's median in the GPs'
