@@ -135,26 +135,26 @@ class LatentBOConfig(SamplerConfig):
             ``"mapped"`` in 19 of 30, median 63,648 (misses counted as never; single-fidelity latent BO: 25 of 30,
             86,773); on seeds 100-109 at 200,000 s, 10 of 10 (median 69,207) against 7 of 10 (46,829)
             (``docs/results/nasbench201-multifidelity-30seeds``, ``-ignore-30seeds``, ``-pilot``).
-        reference: With several objectives, the point hypervolume is measured from, in the metrics' own units (the
-            GPs' draws are mapped back through their warps, so the acquisition values a gain as a user's hypervolume
-            does): ``"median"``, the median of each metric over the initial design (the first ``n_initial``
-            observations, decoded prior samples: improve on a typical architecture of the space in every metric),
-            or ``"nadir"``, the observations' worst value minus a tenth of their range (BoTorch's usual choice: the
-            whole front counts). NOTE: why the design, not every observation: the median of all a search has seen
-            drifts with where it searched, and what lies beyond it counts for nothing. Replayed at b626eac (NB201,
-            seeds 100 and 104, 100 queries), the searches had gathered small cells: their median parameter count
-            fell to 0.157 M and 0.129 M, so the front's most accurate 0.157 M cell and every larger one added no
-            hypervolume in the acquisition's measure. On NB201 CIFAR-10, valid against params, seeds 100-107 (none of the results' seeds), 100 queries,
-            hypervolume over the table's exact front (:class:`latentnas.pareto.Front`): 0.739 from the median of
-            every observation in the GPs' units (the earlier default; its searches missed the most accurate
-            0.157 M cell, whose step is 35 % of the front's hypervolume), 0.858 from the design's median in the GPs'
-            units, 0.890 in the metrics' units, 0.907 with the screen's expected hypervolume improvement
+        reference: With several objectives, the point hypervolume is measured from, in the metrics' own units (the GPs'
+            draws are mapped back through their warps, so the acquisition values a gain as a user's hypervolume does):
+            ``"median"``, the median of each metric over the initial design (the first ``n_initial`` observations,
+            decoded prior samples: improve on a typical architecture of the space in every metric), or ``"nadir"``, the
+            observations' worst value minus a tenth of their range (BoTorch's usual choice: the whole front counts).
+            NOTE: why the design, not every observation: the median of all a search has seen drifts with where it
+            searched, and what lies beyond it counts for nothing. Replayed at b626eac (NB201, seeds 100 and 104, 100
+            queries), the searches had gathered small cells: their median parameter count fell to 0.157 M and 0.129 M,
+            so the front's most accurate 0.157 M cell and every larger one added no hypervolume in the acquisition's
+            measure. On NB201 CIFAR-10, valid against params, seeds 100-107 (none of the results' seeds), 100 queries,
+            hypervolume over the table's exact front (:class:`latentnas.pareto.Front`): 0.739 from the median of every
+            observation in the GPs' units (the earlier default; its searches missed the most accurate 0.157 M cell,
+            whose step is 35 % of the front's hypervolume), 0.858 from the design's median in the GPs' units, 0.890 in
+            the metrics' units, 0.907 with the screen's expected hypervolume improvement
             (:func:`~latentnas.samplers.several.screen_scores`; the earlier screen ranked by an additive epsilon). On
-            NAS-Bench-Graph photo, valid against latency, seeds 100-111: 0.757, -, 0.782, 0.770 (Optuna's MOTPE
-            0.796). Earlier, on seeds 100-103, ``"nadir"`` in the GPs' units gave 0.742 (0.786 with the median of
-            every observation). Measured by a one-off driver over :func:`latentnas.evaluation.several.run_one`'s
-            loop, not stored. On seeds 0-29 the default gave 0.886 on NB201 (0.762 before) and 0.724, 0.779 and
-            0.802 on NAS-Bench-Graph cora, citeseer and photo (0.719, 0.770, 0.766; MOTPE 0.665, 0.737, 0.787)
+            NAS-Bench-Graph photo, valid against latency, seeds 100-111: 0.757, -, 0.782, 0.770 (Optuna's MOTPE 0.796).
+            Earlier, on seeds 100-103, ``"nadir"`` in the GPs' units gave 0.742 (0.786 with the median of every
+            observation). Measured by a one-off driver over :func:`latentnas.evaluation.several.run_one`'s loop, not
+            stored. On seeds 0-29 the default gave 0.886 on NB201 (0.762 before) and 0.724, 0.779 and 0.802 on
+            NAS-Bench-Graph cora, citeseer and photo (0.719, 0.770, 0.766; MOTPE 0.665, 0.737, 0.787)
             (``docs/results/several-nasbench201-cifar10-30seeds``, ``docs/results/several-nasbench-graph-30seeds``).
         threads: Torch threads of a proposal, restored afterwards (``None``: the caller's setting). On a 2-core
             machine under a load average of about 5, 20 proposals on NB201 CIFAR-10 (40 observations) took 7.5 s
