@@ -126,9 +126,7 @@ def screen_scores(goal: Goal, X: Tensor, rng: random.Random, *, keep: int) -> Te
         return _log_ei_helper((mean - best_f) / sigma) + sigma.log() + log_feasible
     front = goal.warped[goal.feasible] if bool(goal.feasible.any()) else goal.warped
     front = front[pareto_mask(front)]
-    upper = torch.stack([mean + SCREEN_BETA * sigma for mean, sigma in stats[:m]], dim=-1)
-    scores = torch.cat([(rows.unsqueeze(1) - front.unsqueeze(0)).max(-1).values.min(-1).values
-                        for rows in upper.split(4096)])
+    scores = _epsilon(torch.stack([mean + SCREEN_BETA * sigma for mean, sigma in stats[:m]], dim=-1), front)
     if m == 2:
         means = torch.stack([mean for mean, _ in stats[:m]], dim=-1)
         sigmas = torch.stack([sigma for _, sigma in stats[:m]], dim=-1)
@@ -137,8 +135,7 @@ def screen_scores(goal: Goal, X: Tensor, rng: random.Random, *, keep: int) -> Te
         Y = goal.Y[goal.feasible] if bool(goal.feasible.any()) else goal.Y
         # NOTE: a row the front dominates even at its highest draw in each objective gains nothing in any draw
         # (the warps are monotone): only the others are drawn, which is most of the screen's time saved.
-        reach = torch.cat([(rows.unsqueeze(1) - front.unsqueeze(0)).max(-1).values.min(-1).values > 0
-                           for rows in (means + sigmas * z.max(0).values).split(4096)]).nonzero().squeeze(-1)
+        reach = (_epsilon(means + sigmas * z.max(0).values, front) > 0).nonzero().squeeze(-1)
         ehvi = torch.zeros(len(X), dtype=torch.float64)
         for rows in reach.split(2048):
             draws = means[rows].unsqueeze(1) + sigmas[rows].unsqueeze(1) * z
@@ -153,3 +150,10 @@ def screen_scores(goal: Goal, X: Tensor, rng: random.Random, *, keep: int) -> Te
         if int(likely.sum()) >= keep:
             scores = torch.where(likely, scores, scores - scores.abs().max() - 1e6)
     return scores
+
+
+def _epsilon(points: Tensor, front: Tensor) -> Tensor:
+    """The additive epsilon indicator of each of the ``n x m`` ``points`` against the ``k x m`` ``front``,
+    ``min_f max_j (u_j - f_j)``: positive where the point is not weakly dominated."""
+    return torch.cat([(rows.unsqueeze(1) - front.unsqueeze(0)).max(-1).values.min(-1).values
+                      for rows in points.split(4096)])
