@@ -1,7 +1,16 @@
 """The architectures each sampler proposes, in trial order, for a few seeds: to show that a change keeps trials.
 
-Writes one JSON object {"<benchmark>/<dataset>/<sampler>/seed<k>": [arch strings in trial order]}. Run it before and
-after a change and compare the two files (``--compare OLD.json``).
+Writes one JSON object ``{"<benchmark>/<dataset>/<entry>/seed<k>": [arch strings in trial order]}``. Run it before
+and after a change and compare the two files (``--compare OLD.json``); keys the old file lacks are reported as new.
+
+Beside every registered sampler on one objective (``<entry>`` is the sampler's name), ``--modes`` adds latent BO's
+other searches, which a change to latent BO must keep as well:
+
+- ``transfer``: ``latent-bo+transfer``, the benchmark's other datasets as sources;
+- ``several``: ``<sampler>+several``, valid against params (NB201) or latency (NAS-Bench-Graph);
+- ``constrained``: ``<sampler>+constrained``, valid under ``params<=0.5`` (NB201) or ``latency<=0.002``
+  (NAS-Bench-Graph);
+- ``asha``: ``<sampler>+asha``, NB201's 12- and 200-epoch columns under successive halving.
 
 Example:
   python scripts/trial_sequences.py --out runs/sequences.json --compare docs/results/trial-sequences/before.json
@@ -13,20 +22,60 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 import optuna
 import torch
 
-from latentnas.objectives import BenchmarkObjective
+from latentnas.benchmarks import get_benchmark
+from latentnas.objectives import BenchmarkObjective, MultiFidelityObjective
 from latentnas.samplers import SAMPLERS, make_sampler
-from latentnas.study import create_study, run_search
+from latentnas.study import create_study, make_pruner, run_search
 
 CASES = [("nasbench201", "cifar10"), ("nasbench-graph", "cora")]
+MODES = ("single", "transfer", "several", "constrained", "asha")
+#: The second metric and the bound of each benchmark's several-objective and constrained searches.
+SECOND = {"nasbench201": "params", "nasbench-graph": "latency"}
+BOUND = {"nasbench201": "params<=0.5", "nasbench-graph": "latency<=0.002"}
+#: The samplers each mode runs (those that search several objectives or read constraints).
+MODE_SAMPLERS = {"transfer": ("latent-bo",), "several": ("latent-bo", "random", "tpe", "nsga2"),
+                 "constrained": ("latent-bo", "tpe", "nsga2"), "asha": ("latent-bo", "tpe")}
+
+
+def runs(mode: str, benchmark: str, dataset: str, samplers: list[str]) -> list[tuple[str, dict[str, Any]]]:
+    """``(entry, how)`` of every run of ``mode`` on one dataset; ``how`` holds the sampler's name and what else the
+    run is given."""
+    if mode == "single":
+        return [(s, {"sampler": s}) for s in samplers]
+    if mode == "asha" and not get_benchmark(benchmark).fidelities:
+        return []
+    chosen = [s for s in MODE_SAMPLERS[mode] if s in samplers]
+    if mode == "transfer":
+        return [(f"{s}+transfer", {"sampler": s, "transfer": True}) for s in chosen]
+    if mode == "several":
+        return [(f"{s}+several", {"sampler": s, "objectives": ("valid", SECOND[benchmark])}) for s in chosen]
+    if mode == "constrained":
+        return [(f"{s}+constrained", {"sampler": s, "constraints": [BOUND[benchmark]]}) for s in chosen]
+    return [(f"{s}+asha", {"sampler": s, "pruner": "asha"}) for s in chosen]
+
+
+def sequence(benchmark: str, dataset: str, how: dict[str, Any], seed: int, budget: int) -> list[str]:
+    objective: Any = (MultiFidelityObjective(benchmark, dataset) if how.get("pruner")
+                      else BenchmarkObjective(benchmark, dataset))
+    space = objective.space
+    options = {"transfer": get_benchmark(benchmark).transfer_sources(dataset)} if how.get("transfer") else {}
+    study = create_study(space, make_sampler(how["sampler"], space, seed=seed, **options),
+                         objectives=how.get("objectives"), constraints=how.get("constraints", ()),
+                         pruner=make_pruner(how["pruner"], objective) if how.get("pruner") else None,
+                         study_name=f"{dataset}-{how['sampler']}-seed{seed}" if how.get("pruner") else None)
+    run_search(study, objective, n_unique=budget)
+    return [t.user_attrs.get("arch", "") for t in study.trials]
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--samplers", nargs="+", default=list(SAMPLERS))
+    parser.add_argument("--modes", nargs="+", default=["single"], choices=MODES)
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1])
     parser.add_argument("--budget", type=int, default=40, help="unique architectures per run")
     parser.add_argument("--out", type=Path, required=True)
@@ -35,15 +84,13 @@ def main(argv: list[str] | None = None) -> int:
     torch.set_num_threads(1)
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     sequences: dict[str, list[str]] = {}
-    for benchmark, dataset in CASES:
-        objective = BenchmarkObjective(benchmark, dataset)
-        for sampler in args.samplers:
-            for seed in args.seeds:
-                study = create_study(objective.space, make_sampler(sampler, objective.space, seed=seed))
-                run_search(study, objective, n_unique=args.budget)
-                key = f"{benchmark}/{dataset}/{sampler}/seed{seed}"
-                sequences[key] = [t.user_attrs.get("arch", "") for t in study.trials]
-                print(key, len(sequences[key]), "trials", file=sys.stderr)
+    for mode in args.modes:
+        for benchmark, dataset in CASES:
+            for entry, how in runs(mode, benchmark, dataset, args.samplers):
+                for seed in args.seeds:
+                    key = f"{benchmark}/{dataset}/{entry}/seed{seed}"
+                    sequences[key] = sequence(benchmark, dataset, how, seed, args.budget)
+                    print(key, len(sequences[key]), "trials", file=sys.stderr)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(sequences, indent=1) + "\n")
     if args.compare is None:
