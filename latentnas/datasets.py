@@ -13,7 +13,6 @@ import logging
 import os
 import shutil
 from collections.abc import Sequence
-from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -24,7 +23,11 @@ from torch_geometric.data import Data
 from torch_geometric.data import Dataset as PygDataset
 
 from latentnas.errors import LatentNASError, UnknownNameError
+from latentnas.networks.splits import DataSplit, GraphSplits, TensorSplits
 from latentnas.networks.task import Task
+
+__all__ = ["DATASETS", "DataSplit", "DatasetError", "GraphSplits", "TensorSplits", "default_root", "load_dataset",
+           "split_data", "split_graphs", "split_tensors"]
 
 logger = logging.getLogger(__name__)
 
@@ -41,24 +44,6 @@ GRAPH_FRACTIONS: tuple[float, float, float] = (0.8, 0.1, 0.1)
 
 class DatasetError(LatentNASError):
     """A dataset cannot be found, read or split."""
-
-
-@dataclass(frozen=True)
-class TensorSplits:
-    """Image classification data: ``(X, y)`` per split, ``X`` a ``N x C x H x W`` float tensor, ``y`` long."""
-
-    train: tuple[Tensor, Tensor]
-    valid: tuple[Tensor, Tensor]
-    test: tuple[Tensor, Tensor]
-
-
-@dataclass(frozen=True)
-class GraphSplits:
-    """Graph classification data: the graphs of each split."""
-
-    train: Sequence[Data]
-    valid: Sequence[Data]
-    test: Sequence[Data]
 
 
 def default_root() -> Path:
@@ -181,38 +166,6 @@ def load_dataset(name: str, *, root: str | Path | None = None, seed: int = 0) ->
 
 
 # --------------------------------------------------------------------------------------------------- your own data
-@dataclass(frozen=True)
-class DataSplit:
-    """How data divides into training, validation and test examples.
-
-    Args:
-        unit: What is split: ``"nodes"``, ``"graphs"`` or ``"images"``.
-        sizes: Number of training, validation and test examples.
-        seed: Seed of the random split latentnas made because the data had none; ``None`` where the data came split
-            (node masks, :class:`GraphSplits`, :class:`TensorSplits`).
-    """
-
-    unit: str
-    sizes: tuple[int, int, int]
-    seed: int | None = None
-
-    @property
-    def is_random(self) -> bool:
-        """Whether latentnas made this split (the data had none)."""
-        return self.seed is not None
-
-    def describe(self) -> str:
-        """One line for people, e.g. ``"random split of the nodes (the data has none), seed 0: 180/60/60"``."""
-        sizes = "/".join(str(n) for n in self.sizes)
-        if self.seed is None:
-            return f"the data's own split: {sizes} {self.unit} (train/valid/test)"
-        return f"random split of the {self.unit} (the data has none), seed {self.seed}: {sizes} (train/valid/test)"
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"unit": self.unit, "random": self.is_random, "seed": self.seed, "train": self.sizes[0],
-                "valid": self.sizes[1], "test": self.sizes[2]}
-
-
 _MASKS = ("train_mask", "val_mask", "test_mask")
 
 

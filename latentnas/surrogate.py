@@ -51,12 +51,10 @@ def load_latent_space(space: SearchSpace[Any], checkpoint: str | Path | None = N
     path = Path(checkpoint or default_checkpoint(space)).resolve()
     key = (space.name, space.graph_spec, str(path), path.stat().st_mtime_ns if path.exists() else 0)
     if key not in _LATENTS:
-        from latentnas.vae.dataset import pretraining_archs
-
         vae, _ = load_checkpoint(path, space=space)
         # The search box is where the space's architectures lie (posterior means may stray far beyond the prior's
         # +-3 when the KL weight is small): all of a finite space, a sample of an infinite one.
-        _LATENTS[key] = LatentSpace(space, vae, archs=pretraining_archs(space, samples=5000))
+        _LATENTS[key] = LatentSpace(space, vae, archs=space.pretraining_archs(samples=5000))
     return _LATENTS[key]
 
 
@@ -71,9 +69,7 @@ _POOL_FEATURES: weakref.WeakKeyDictionary[LatentSpace, dict[str, Tensor]] = weak
 def encoded_space(latent: LatentSpace) -> tuple[list[Any], list[str], Tensor]:
     """``(archs, keys, z)``: one representative per canonical class of a finite space and its ``N x d`` encoding."""
     if latent not in _POOLS:
-        from latentnas.vae.dataset import pretraining_archs
-
-        archs = pretraining_archs(latent.space)
+        archs = latent.space.pretraining_archs()
         keys = [latent.space.canonical_key(a) for a in archs]
         _POOLS[latent] = (archs, keys, latent.encode(archs).detach().to("cpu", torch.float64))
     return _POOLS[latent]

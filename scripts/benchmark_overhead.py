@@ -25,7 +25,6 @@ import torch
 from latentnas.objectives import BenchmarkObjective
 from latentnas.samplers import History, Observation, RandomArchitectureSampler
 from latentnas.samplers.latent_bo import LatentBOSampler
-from latentnas.vae.dataset import pretraining_archs
 
 
 def timed(fn: object, repeats: int) -> list[float]:
@@ -53,7 +52,7 @@ def main(argv: list[str] | None = None) -> int:
 
     objective = BenchmarkObjective(args.benchmark, args.dataset)
     space = objective.space
-    archs = pretraining_archs(space, samples=max(args.sizes) + 100)
+    archs = space.pretraining_archs(samples=max(args.sizes) + 100)
     random.Random(0).shuffle(archs)
     sampler = LatentBOSampler(space, checkpoint=args.checkpoint, seed=0, threads=args.threads)
     baseline = RandomArchitectureSampler(space, seed=0)

@@ -29,7 +29,6 @@ from latentnas.objectives import BenchmarkObjective
 from latentnas.samplers.latent_base import load_latent_space
 from latentnas.vae import read_manifest
 from latentnas.vae.checkpoint import default_checkpoint
-from latentnas.vae.dataset import pretraining_archs
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -44,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
 
     objective = BenchmarkObjective(args.benchmark, args.dataset)
     space = objective.space
-    archs = pretraining_archs(space)
+    archs = space.pretraining_archs()
     valid = torch.tensor([objective(a).valid for a in archs], dtype=torch.float64)
     rng = random.Random(args.seed)
     anchors = rng.sample(range(len(archs)), min(args.pairs, len(archs)))

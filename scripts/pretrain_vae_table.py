@@ -5,7 +5,7 @@ Example (the measured table in the VAE issue):
     .venv/bin/python scripts/pretrain_vae_table.py --spaces nasbench-graph nasbench201 --encoders dag gin \
         --decoders oneshot --threads 2 --json runs/vae_table.jsonl
 
-Training uses each space's canonical representatives (``latentnas.vae.dataset.pretraining_archs``) and the space's
+Training uses each space's canonical representatives (``SearchSpace.pretraining_archs``) and the space's
 defaults (``default_train_config``) unless overridden on the command line.
 """
 
@@ -21,7 +21,6 @@ import torch
 
 from latentnas.spaces import get_space
 from latentnas.vae import train_vae
-from latentnas.vae.dataset import pretraining_archs
 
 
 def main() -> None:
@@ -45,7 +44,7 @@ def main() -> None:
     rows = []
     for space_name in args.spaces:
         space = get_space(space_name)
-        archs = pretraining_archs(space)
+        archs = space.pretraining_archs()
         for encoder in args.encoders:
             for decoder in args.decoders:
                 load_before = os.getloadavg()[0]

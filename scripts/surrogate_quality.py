@@ -32,7 +32,6 @@ from scipy.stats import spearmanr
 from latentnas.objectives import BenchmarkObjective
 from latentnas.surrogate import LatentSurrogate, load_latent_space
 from latentnas.vae.checkpoint import default_checkpoint
-from latentnas.vae.dataset import pretraining_archs
 from latentnas.vae.finetune import finetune_latent_space
 
 
@@ -54,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
 
     objective = BenchmarkObjective(args.benchmark, args.dataset)
     space = objective.space
-    archs = pretraining_archs(space)
+    archs = space.pretraining_archs()
     y = torch.tensor([objective(a).valid for a in archs], dtype=torch.float64)
     latent = load_latent_space(space, args.checkpoint or default_checkpoint(space))
     surrogate = LatentSurrogate(latent)

@@ -9,6 +9,7 @@ import optuna
 import pytest
 
 from latentnas.errors import InvalidArgumentError, StorageError
+from latentnas.history import TransferSource
 from latentnas.objectives import BenchmarkObjective
 from latentnas.pareto import oriented, pareto_mask
 from latentnas.samplers import History, make_sampler
@@ -90,8 +91,6 @@ def test_latent_bo_proposes_by_its_acquisition_with_several_objectives_or_constr
 
 
 def test_latent_bo_with_transfer_refuses_several_objectives() -> None:
-    from latentnas.samplers.transfer import TransferSource
-
     source = TransferSource("s", [SPACE.sample(i) for i in range(3)], [1.0, 2.0, 3.0])
     study = create_study(SPACE, make_sampler("latent-bo", SPACE, seed=0, transfer=[source]),
                          objectives=("valid", "params"))

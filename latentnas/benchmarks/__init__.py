@@ -5,7 +5,8 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 
-from latentnas.benchmarks.base import Evaluation, TableStats, TabularBenchmark
+from latentnas.benchmarks.base import TableStats, TabularBenchmark
+from latentnas.records import Evaluation
 from latentnas.registry import Registry
 
 BENCHMARKS: Registry[Callable[[], TabularBenchmark]] = Registry("benchmark")

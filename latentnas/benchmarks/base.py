@@ -9,42 +9,14 @@ from __future__ import annotations
 import math
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from functools import cached_property
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from latentnas.errors import InvalidArgumentError, UnknownNameError
+from latentnas.history import TransferSource
+from latentnas.records import Evaluation
 from latentnas.spaces import SearchSpace
-
-if TYPE_CHECKING:
-    from latentnas.samplers.transfer import TransferSource
-
-
-@dataclass(frozen=True)
-class Evaluation:
-    """The result of evaluating one architecture.
-
-    Args:
-        valid: Validation accuracy in percent: the objective, maximized.
-        test: Test accuracy in percent, reported, never optimized (``None`` where unknown).
-        cost_seconds: What the evaluation cost or would have cost (training time recorded by a table), if known.
-        extras: Other figures stored on the trial (``params``, ``latency``, ...).
-    """
-
-    valid: float
-    test: float | None = None
-    cost_seconds: float | None = None
-    extras: Mapping[str, float] = field(default_factory=dict)
-
-    def user_attrs(self) -> dict[str, Any]:
-        attrs: dict[str, Any] = {"valid": self.valid}
-        if self.test is not None:
-            attrs["test"] = self.test
-        if self.cost_seconds is not None:
-            attrs["cost_seconds"] = self.cost_seconds
-        attrs.update(self.extras)
-        return attrs
 
 
 class TabularBenchmark(ABC):
@@ -106,11 +78,8 @@ class TabularBenchmark(ABC):
         Raises:
             InvalidArgumentError: No other dataset is searched in the target's space.
         """
-        from latentnas.samplers.transfer import TransferSource
-        from latentnas.vae.dataset import pretraining_archs
-
         space = self.space(self.check_dataset(target) if target is not None else self.datasets[0])
-        archs = pretraining_archs(space)
+        archs = space.pretraining_archs()
         keys = [space.canonical_key(a) for a in archs]
         sources = []
         for dataset in self.datasets:

@@ -12,7 +12,8 @@ import io
 from collections.abc import Mapping
 from types import MappingProxyType
 
-from latentnas.benchmarks.base import Evaluation, TabularBenchmark
+from latentnas.benchmarks.base import TabularBenchmark
+from latentnas.records import Evaluation
 from latentnas.spaces.nasbench201 import DATA_FILE, NasBench201Space
 
 #: Column prefix of each dataset in the table.

@@ -13,7 +13,8 @@ from types import MappingProxyType
 
 from nas_bench_graph import light_read
 
-from latentnas.benchmarks.base import Evaluation, TabularBenchmark
+from latentnas.benchmarks.base import TabularBenchmark
+from latentnas.records import Evaluation
 from latentnas.spaces.nasbench_graph import OPS, PROTEINS_OPS, NasBenchGraphSpace
 
 #: The datasets the package has a table for, as ``light_read`` names them.

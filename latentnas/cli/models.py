@@ -84,7 +84,6 @@ def cmd_pretrain(args: argparse.Namespace) -> dict[str, Any]:
 
     from latentnas.spaces import get_space
     from latentnas.vae import default_train_config, save_checkpoint, train_vae
-    from latentnas.vae.dataset import pretraining_archs
 
     space = get_space(args.space)
     if args.samples is not None and space.is_finite:
@@ -104,7 +103,7 @@ def cmd_pretrain(args: argparse.Namespace) -> dict[str, Any]:
     except OSError as err:
         raise InvalidArgumentError(f"--out {out}: cannot create its folder ({err.strerror})") from None
     start = time.perf_counter()
-    archs = pretraining_archs(space, samples=args.samples or 50_000, seed=args.seed)
+    archs = space.pretraining_archs(samples=args.samples or 50_000, seed=args.seed)
     bar = progress(0, disable=args.json or args.quiet, unit="epoch", desc="pretraining")
 
     def on_epoch(epoch: int, terms: dict[str, float]) -> None:
@@ -131,13 +130,12 @@ def cmd_encoder_info(args: argparse.Namespace) -> dict[str, Any]:
     import time
 
     from latentnas.vae import checkpoint_space, load_checkpoint
-    from latentnas.vae.dataset import pretraining_archs
     from latentnas.vae.metrics import prior_metrics, reconstruction_accuracy
 
     space = checkpoint_space(args.path)  # e.g. NAS-Bench-Graph with the proteins ops
     vae, manifest = load_checkpoint(args.path, space=space)
     start = time.perf_counter()
-    archs = pretraining_archs(space, samples=args.samples, seed=args.seed + 1)
+    archs = space.pretraining_archs(samples=args.samples, seed=args.seed + 1)
     import torch
 
     keys = {space.canonical_key(a) for a in archs} if space.is_finite else set()

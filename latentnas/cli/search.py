@@ -17,11 +17,10 @@ DEFAULT_BENCHMARK = "nasbench201"
 
 
 def cmd_search(args: argparse.Namespace) -> dict[str, Any]:
-    from latentnas.evaluation.runs import TRANSFER_SAMPLERS
     from latentnas.objectives import BenchmarkObjective, MultiFidelityObjective
     from latentnas.objectives.fidelities import fidelity_name
     from latentnas.pareto import METRICS, parse_constraints, parse_objectives
-    from latentnas.samplers import LATENT_SAMPLERS, MULTI_OBJECTIVE_SAMPLERS, SAMPLERS, make_sampler
+    from latentnas.samplers import SAMPLERS, capabilities, make_sampler, names_with
     from latentnas.search import pareto_trials, summarize
     from latentnas.study import PRUNERS, create_study, default_storage, make_pruner, resume, run_search
 
@@ -30,21 +29,21 @@ def cmd_search(args: argparse.Namespace) -> dict[str, Any]:
     metrics = parse_objectives(args.objectives) if args.objectives is not None else ("valid",)
     bounds = parse_constraints(args.constraint)
     several = len(metrics) > 1
-    if several and args.sampler not in MULTI_OBJECTIVE_SAMPLERS:
+    if several and not capabilities(args.sampler).several_objectives:
         raise InvalidArgumentError(f"sampler '{args.sampler}' searches one objective; with --objectives "
-                                   f"{','.join(metrics)} choose one of {', '.join(MULTI_OBJECTIVE_SAMPLERS)}")
+                                   f"{','.join(metrics)} choose one of {', '.join(names_with('several_objectives'))}")
     if (several or bounds) and args.transfer:
         raise InvalidArgumentError("--transfer applies to a search of valid alone without --constraint")
     if several and args.pruner != "none":
         raise InvalidArgumentError(f"--pruner applies to a search of one objective, not of {','.join(metrics)}")
     if args.pruner not in PRUNERS:
         raise UnknownNameError(f"unknown pruner '{args.pruner}'; choices: {', '.join(PRUNERS)}")
-    if args.transfer and args.sampler not in TRANSFER_SAMPLERS:
+    if args.transfer and not capabilities(args.sampler).transfer:
         raise InvalidArgumentError(
-            f"--transfer applies to {', '.join(TRANSFER_SAMPLERS)}, not '{args.sampler}'")
-    if args.checkpoint is not None and args.sampler not in LATENT_SAMPLERS:
+            f"--transfer applies to {', '.join(names_with('transfer'))}, not '{args.sampler}'")
+    if args.checkpoint is not None and not capabilities(args.sampler).latent:
         raise InvalidArgumentError(
-            f"--checkpoint applies to latent samplers ({', '.join(LATENT_SAMPLERS)}), not '{args.sampler}'"
+            f"--checkpoint applies to latent samplers ({', '.join(names_with('latent'))}), not '{args.sampler}'"
         )
     if training:
         refuse(args, ("benchmark", "fidelity"), applies="to --objective benchmark (--objective train trains on "
@@ -314,7 +313,7 @@ def register(add: AddCommand) -> None:
                         "trust each is learned from this search's results)")
     p.add_argument("--objectives", default=None, metavar="METRICS",
                    help="metrics to optimize, comma-separated: valid (maximized), latency, params (minimized), e.g. "
-                        "valid,latency: searches their Pareto front (samplers: latent-bo, random, tpe, nsga2; default: "
+                        "valid,latency: searches their Pareto front (samplers: random, tpe, nsga2, latent-bo; default: "
                         "valid alone)")
     p.add_argument("--constraint", action="append", default=[], metavar="BOUND",
                    help="a bound every reported architecture must satisfy, e.g. 'params<=1.0' (millions) or "

@@ -13,14 +13,17 @@ A README keeps tables in sync with records between marker comments::
 from __future__ import annotations
 
 import re
-import subprocess
 from collections.abc import Sequence
 from pathlib import Path
 
 from latentnas.errors import InvalidArgumentError
 from latentnas.evaluation.protocol import common_seeds, summarize
-from latentnas.evaluation.record import RunRecord, read_runs, write_curves, write_runs
+from latentnas.evaluation.record import RunRecord, read_runs, source_revision, write_curves, write_runs
 from latentnas.evaluation.report import caption, cost_table, dataset_table, plot_regret, runs_table, sampler_table
+from latentnas.evaluation.several import render_several
+
+__all__ = ["LAYOUTS", "read_record", "rebuild_tables", "record_table", "render_table", "source_revision", "tables_in",
+           "write_record"]
 
 RUNS = "runs.csv"
 #: Per-run curves, gzipped (they are a hundred times the size of the runs).
@@ -33,25 +36,6 @@ PLOT = "regret.png"
 LAYOUTS = ("runs", "samplers", "datasets", "datasets-rank", "cost", "several", "several-paired")
 
 _BLOCK = re.compile(r"(<!-- table: (?P<record>[\w.-]+) (?P<layout>[\w-]+) -->\n)(?P<body>.*?)(<!-- /table -->)", re.S)
-
-
-def source_revision() -> str:
-    """The git commit of the checkout latentnas is imported from (marked if it has uncommitted changes), or the
-    installed package's version outside a checkout."""
-    import latentnas
-
-    root = Path(latentnas.__file__).resolve().parent.parent
-    try:
-        commit = _git(root, "rev-parse", "HEAD")
-        dirty = _git(root, "status", "--porcelain", "--untracked-files=no", "--", "latentnas", "encoders")
-    except (OSError, subprocess.SubprocessError):
-        return f"latentnas {latentnas.__version__} (not a git checkout)"
-    return f"{commit} (with uncommitted changes to latentnas/ or encoders/)" if dirty else commit
-
-
-def _git(root: Path, *args: str) -> str:
-    out = subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True, check=True, timeout=30)
-    return out.stdout.strip()
 
 
 def record_table(records: Sequence[RunRecord]) -> str:
@@ -128,8 +112,6 @@ def render_table(folder: str | Path, layout: str, *, link: str | None = None) ->
     if layout not in LAYOUTS:
         raise InvalidArgumentError(f"unknown table layout '{layout}'; choices: {', '.join(LAYOUTS)}")
     if layout.startswith("several"):
-        from latentnas.evaluation.several import render_several
-
         return render_several(folder, paired=layout == "several-paired", link=link)
     records = read_record(folder)
     summaries = summarize(records, seeds=common_seeds(records))

@@ -125,7 +125,6 @@ def latent_map(space: SearchSpace[Any], checkpoint: str | Path | None = None, *,
         CheckpointError: The checkpoint is missing, altered or for another space.
     """
     from latentnas.vae.checkpoint import default_checkpoint, load_checkpoint
-    from latentnas.vae.dataset import pretraining_archs
     from latentnas.vae.metrics import encode_means
 
     path = Path(checkpoint) if checkpoint is not None else default_checkpoint(space)
@@ -139,16 +138,8 @@ def latent_map(space: SearchSpace[Any], checkpoint: str | Path | None = None, *,
             return LatentMap(space, list(stored["keys"]), stored["z"], f"{path.name}", sha, vae)
         except Exception as err:  # a truncated or foreign file: encode again and rewrite it
             logger.warning("ignoring the latent map cache %s: %s", file, err)
-    if space.is_finite:
-        # As pretraining_archs, but canonicalizing one architecture per class, not every encoding (NAS-Bench-Graph:
-        # 26,206 instead of 59,040; with the keys at hand, the cold map took 0.9 s less).
-        first: dict[str, Any] = {}
-        for arch in space.enumerate():
-            first.setdefault(space.canonical_key(arch), arch)
-        keys, archs = list(first), [space.canonicalize(a) for a in first.values()]
-    else:
-        archs = pretraining_archs(space, samples=samples)
-        keys = [space.canonical_key(a) for a in archs]
+    archs = space.pretraining_archs(samples=samples)
+    keys = [space.canonical_key(a) for a in archs]
     z = encode_means(space, vae, archs).to("cpu", torch.float32)
     if cache:
         try:

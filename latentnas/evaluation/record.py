@@ -10,11 +10,13 @@ from __future__ import annotations
 import csv
 import gzip
 import io
+import subprocess
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any, NamedTuple, TextIO
 
+import latentnas
 from latentnas.errors import InvalidArgumentError
 
 #: A run's identity within a comparison: dataset, sampler, seed.
@@ -130,6 +132,23 @@ class RunRecord:
 #: The columns of ``runs.csv``, in order (the first 14 are those of the earliest records).
 RUN_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(RunRecord) if f.name != "curve")
 CURVE_FIELDS: tuple[str, ...] = ("dataset", "sampler", "seed", *CurvePoint._fields)
+
+
+def source_revision() -> str:
+    """The git commit of the checkout latentnas is imported from (marked if it has uncommitted changes), or the
+    installed package's version outside a checkout."""
+    root = Path(latentnas.__file__).resolve().parent.parent
+    try:
+        commit = _git(root, "rev-parse", "HEAD")
+        dirty = _git(root, "status", "--porcelain", "--untracked-files=no", "--", "latentnas", "encoders")
+    except (OSError, subprocess.SubprocessError):
+        return f"latentnas {latentnas.__version__} (not a git checkout)"
+    return f"{commit} (with uncommitted changes to latentnas/ or encoders/)" if dirty else commit
+
+
+def _git(root: Path, *args: str) -> str:
+    out = subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True, check=True, timeout=30)
+    return out.stdout.strip()
 
 
 def write_runs(path: str | Path, records: Iterable[RunRecord]) -> Path:

@@ -30,18 +30,16 @@ from typing import Any
 
 from latentnas.errors import InvalidArgumentError
 from latentnas.evaluation.record import CurvePoint, RunRecord
+from latentnas.samplers import capabilities, names_with
 
 #: The top fraction of a table (by validation) whose discovery the protocol reports: the top 0.1 %.
 TOP_FRACTION = 0.001
-#: The samplers that take transfer sources: entry ``NAME+transfer`` runs them with the benchmark's other datasets as
-#: sources (:func:`split_label`, :meth:`~latentnas.benchmarks.TabularBenchmark.transfer_sources`).
-TRANSFER_SAMPLERS = ("latent-bo",)
 
 
 def split_label(label: str) -> tuple[str, bool]:
     """``(the entry without "+transfer", with transfer)`` of a comparison's sampler entry: ``NAME+transfer``, or
     ``NAME+transfer+PRUNER`` (several fidelities, see :func:`split_entry`), runs ``NAME`` with the benchmark's
-    other datasets as transfer sources.
+    other datasets as transfer sources (a sampler that declares the ``transfer`` capability).
 
     Raises:
         InvalidArgumentError: The label asks transfer of a sampler that takes no sources.
@@ -49,8 +47,8 @@ def split_label(label: str) -> tuple[str, bool]:
     name, plus, rest = label.partition("+")
     if rest != "transfer" and not rest.startswith("transfer+"):
         return label, False
-    if name not in TRANSFER_SAMPLERS:
-        raise InvalidArgumentError(f"'{label}': transfer applies to {', '.join(TRANSFER_SAMPLERS)}, not '{name}'")
+    if not capabilities(name).transfer:
+        raise InvalidArgumentError(f"'{label}': transfer applies to {', '.join(names_with('transfer'))}, not '{name}'")
     return name + rest[len("transfer"):], True
 
 

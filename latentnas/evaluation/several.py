@@ -34,6 +34,7 @@ from typing import Any
 import torch
 
 from latentnas.errors import InvalidArgumentError
+from latentnas.evaluation.record import source_revision
 from latentnas.evaluation.runs import RunGrid
 from latentnas.pareto import Constraint, Front, metric_value, parse_constraints, parse_objectives
 
@@ -65,7 +66,7 @@ class SeveralConfig(RunGrid):
 
     def __post_init__(self) -> None:
         from latentnas.benchmarks import get_benchmark
-        from latentnas.samplers import MULTI_OBJECTIVE_SAMPLERS, SAMPLERS
+        from latentnas.samplers import SAMPLERS, capabilities, names_with
 
         for name in ("datasets", "samplers", "seeds", "objectives", "constraints"):
             object.__setattr__(self, name, tuple(getattr(self, name)))
@@ -81,9 +82,9 @@ class SeveralConfig(RunGrid):
         parse_constraints(self.judge)
         for sampler in self.samplers:
             SAMPLERS.get(sampler)
-            if len(self.objectives) > 1 and sampler not in MULTI_OBJECTIVE_SAMPLERS:
+            if len(self.objectives) > 1 and not capabilities(sampler).several_objectives:
                 raise InvalidArgumentError(f"sampler '{sampler}' searches one objective; samplers of several: "
-                                           f"{', '.join(MULTI_OBJECTIVE_SAMPLERS)}")
+                                           f"{', '.join(names_with('several_objectives'))}")
         if self.budget < 1:
             raise InvalidArgumentError(f"budget must be positive, got {self.budget}")
 
@@ -260,8 +261,6 @@ def write_several(folder: str | Path, config: SeveralConfig, rows: Sequence[dict
     """A record: ``runs.csv``, ``table.md``, ``fronts.json`` (each table front and reference point, several
     objectives), ``config.json``, ``command.txt``, ``commit.txt``. Rows of an unconstrained twin (``searched_with``
     ``"none"``, beside ``"constraints"``) get their own table and the paired one after the main table."""
-    from latentnas.evaluation.experiment import source_revision
-
     if not rows:
         raise InvalidArgumentError("no runs to record")
     folder = Path(folder)

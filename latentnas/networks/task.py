@@ -12,6 +12,7 @@ from torch_geometric.data import Data
 from torch_geometric.data import Dataset as PygDataset
 
 from latentnas.errors import LatentNASError
+from latentnas.networks.splits import GraphSplits, TensorSplits
 
 #: The task kinds: node prediction on one graph, graph prediction (pooled), image prediction.
 KINDS: tuple[str, ...] = ("node", "graph", "image")
@@ -127,8 +128,6 @@ class Task:
                 different feature widths, labels that are not ``long`` class indices, a single class, targets that
                 are not finite, or ``y`` rows matching neither the nodes nor one per graph.
         """
-        from latentnas.datasets import GraphSplits, TensorSplits  # datasets imports this module
-
         if isinstance(data, TensorSplits):
             in_channels = int(data.train[0].shape[1]) if data.train[0].dim() == 4 else 0
             if in_channels < 1:

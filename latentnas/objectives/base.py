@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Protocol, runtime_checkable
 
-from latentnas.benchmarks import Evaluation
+from latentnas.records import Evaluation
 from latentnas.spaces import SearchSpace
 
 

@@ -17,8 +17,9 @@ import optuna
 import torch
 from torch import Tensor
 
-from latentnas.benchmarks import Evaluation
 from latentnas.errors import LatentNASError
+from latentnas.history import History
+from latentnas.records import Evaluation
 from latentnas.spaces import SearchSpace
 from latentnas.surrogate import LatentSurrogate, load_latent_space
 from latentnas.vae import LatentSpace
@@ -65,8 +66,6 @@ class PredictorObjective:
 
         It predicts the study's values as they are, in a minimize study as in a maximize one.
         """
-        from latentnas.samplers import History
-
         history = History.from_study(study, space)
         values = [o.value * history.sign for o in history.observations]  # History orients values; undo it
         return cls(space, [o.arch for o in history.observations], values, **kwargs)

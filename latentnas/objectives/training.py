@@ -19,11 +19,11 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from latentnas.benchmarks import Evaluation
 from latentnas.datasets import DataSplit, split_data
 from latentnas.errors import EvaluationError, InvalidArgumentError, LatentNASError
 from latentnas.networks import Task, count_parameters
 from latentnas.objectives.batches import Batches, make_batches
+from latentnas.records import Evaluation
 from latentnas.spaces import SearchSpace
 
 logger = logging.getLogger(__name__)

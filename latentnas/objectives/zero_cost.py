@@ -16,11 +16,11 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from latentnas.benchmarks import Evaluation
 from latentnas.errors import EvaluationError, UnknownNameError
 from latentnas.networks import Task, count_parameters
 from latentnas.objectives.batches import Batches, make_batches
 from latentnas.objectives.training import choose_device
+from latentnas.records import Evaluation
 from latentnas.spaces import SearchSpace
 
 PROXIES: tuple[str, ...] = ("synflow", "jacob_cov", "snip", "grad_norm")

@@ -13,7 +13,8 @@ from typing import Any
 import optuna
 
 from latentnas.errors import InvalidArgumentError
-from latentnas.samplers.base import ArchitectureSampler, History
+from latentnas.history import History
+from latentnas.samplers.base import ArchitectureSampler
 from latentnas.samplers.config import check_int
 from latentnas.spaces import SearchSpace
 

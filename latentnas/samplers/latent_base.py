@@ -14,7 +14,8 @@ from optuna.distributions import BaseDistribution
 from optuna.trial import FrozenTrial
 from torch import Tensor
 
-from latentnas.samplers.base import ArchitectureSampler, History
+from latentnas.history import History
+from latentnas.samplers.base import ArchitectureSampler
 from latentnas.samplers.threads import torch_threads
 from latentnas.spaces import SearchSpace
 from latentnas.surrogate import LatentSurrogate, encoded_space, load_latent_space

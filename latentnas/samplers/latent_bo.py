@@ -43,16 +43,17 @@ from botorch.sampling import SobolQMCNormalSampler
 from optuna.trial import FrozenTrial
 
 from latentnas.errors import InvalidArgumentError
+from latentnas.history import History, Observation, TransferSource
 from latentnas.pareto import CONSTRAINTS_ATTR, pareto_mask
-from latentnas.samplers.base import History, Observation, fail_and_raise
+from latentnas.samplers.base import fail_and_raise
 from latentnas.samplers.config import SamplerConfig, check_choice, check_int
 from latentnas.samplers.latent_base import LatentSampler
+from latentnas.samplers.registry import Capabilities
 from latentnas.samplers.several import REFERENCES, Goal, output, reference_point, screen_scores
 from latentnas.samplers.threads import torch_threads
 from latentnas.samplers.transfer import (
     RANKING_MIN,
     RANKING_POINTS,
-    TransferSource,
     copula,
     fit_with_prior,
     source_models,
@@ -217,7 +218,7 @@ class LatentBOSampler(LatentSampler):
     """
 
     name = "latent-bo"
-    multi_objective = True
+    capabilities = Capabilities(latent=True, several_objectives=True, constraints=True, transfer=True)
     config: LatentBOConfig
 
     def __init__(

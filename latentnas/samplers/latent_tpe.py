@@ -18,9 +18,10 @@ from optuna.distributions import BaseDistribution, FloatDistribution
 from optuna.trial import create_trial
 
 from latentnas.errors import InvalidArgumentError
-from latentnas.samplers.base import History
+from latentnas.history import History
 from latentnas.samplers.config import SamplerConfig, check_bool, check_int
 from latentnas.samplers.latent_base import LatentSampler
+from latentnas.samplers.registry import Capabilities
 from latentnas.spaces import SearchSpace
 from latentnas.vae import LatentSpace
 
@@ -66,6 +67,7 @@ class LatentTPESampler(LatentSampler):
     """
 
     name = "latent-tpe"
+    capabilities = Capabilities(latent=True)
     config: LatentTPEConfig
 
     def __init__(

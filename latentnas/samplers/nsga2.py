@@ -6,6 +6,7 @@ from __future__ import annotations
 import optuna
 
 from latentnas.samplers.raw import RawOptunaSampler
+from latentnas.samplers.registry import Capabilities
 
 
 class RawNSGAIISampler(RawOptunaSampler, optuna.samplers.NSGAIISampler):
@@ -22,3 +23,4 @@ class RawNSGAIISampler(RawOptunaSampler, optuna.samplers.NSGAIISampler):
     """
 
     name = "nsga2"
+    capabilities = Capabilities(several_objectives=True, constraints=True)

@@ -5,7 +5,9 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from latentnas.samplers.base import ArchitectureSampler, History
+from latentnas.history import History
+from latentnas.samplers.base import ArchitectureSampler
+from latentnas.samplers.registry import Capabilities
 
 
 class RandomArchitectureSampler(ArchitectureSampler):
@@ -18,7 +20,7 @@ class RandomArchitectureSampler(ArchitectureSampler):
     """
 
     name = "random"
-    multi_objective = True
+    capabilities = Capabilities(several_objectives=True)
 
     def propose(self, history: History, rng: random.Random) -> Any:
         return self.sample_new(history, rng)

@@ -11,6 +11,7 @@ from optuna.trial import FrozenTrial
 from latentnas.errors import StorageError
 from latentnas.records import json_normalized
 from latentnas.samplers.base import check_study_sampler, fail_and_raise
+from latentnas.samplers.registry import Capabilities
 from latentnas.spaces import SearchSpace
 
 
@@ -22,6 +23,8 @@ class RawOptunaSampler(optuna.samplers.BaseSampler):
     """
 
     name: ClassVar[str]
+    #: What it can search beside one objective (see :class:`~latentnas.samplers.registry.Capabilities`).
+    capabilities: ClassVar[Capabilities] = Capabilities()
 
     def __init__(self, space: SearchSpace[Any], *, seed: int | None = None, **options: Any) -> None:
         self.options = json_normalized(options, what=f"the {self.name} sampler's options")

@@ -21,8 +21,8 @@ from botorch.acquisition.analytic import _log_ei_helper  # NOTE: the numerically
 from botorch.models import SingleTaskGP
 from torch import Tensor
 
+from latentnas.history import Observation
 from latentnas.pareto import hypervolume_improvement, pareto_mask
-from latentnas.samplers.base import Observation
 from latentnas.surrogate import LatentSurrogate, model_warp
 
 #: Where the hypervolume of a search of several objectives is measured from (:attr:`LatentBOConfig.reference`).

@@ -6,6 +6,7 @@ from __future__ import annotations
 import optuna
 
 from latentnas.samplers.raw import RawOptunaSampler
+from latentnas.samplers.registry import Capabilities
 
 
 class RawTPESampler(RawOptunaSampler, optuna.samplers.TPESampler):
@@ -19,4 +20,5 @@ class RawTPESampler(RawOptunaSampler, optuna.samplers.TPESampler):
     """
 
     name = "tpe"
+    capabilities = Capabilities(several_objectives=True, constraints=True)
 

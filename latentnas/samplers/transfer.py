@@ -29,16 +29,11 @@ good networks are packed near the top and a study with another metric compare al
 
 from __future__ import annotations
 
-import hashlib
-import math
 import random
 import weakref
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import Any
 
 import gpytorch
-import optuna
 import torch
 from botorch.fit import fit_gpytorch_mll
 from botorch.models import SingleTaskGP
@@ -47,9 +42,7 @@ from gpytorch.kernels import MaternKernel, ScaleKernel
 from gpytorch.mlls import ExactMarginalLogLikelihood
 from torch import Tensor
 
-from latentnas.errors import InvalidArgumentError
-from latentnas.samplers.base import History
-from latentnas.spaces import SearchSpace
+from latentnas.history import MIN_SOURCE_OBSERVATIONS, TransferSource
 from latentnas.surrogate import LatentSurrogate
 from latentnas.vae import LatentSpace
 
@@ -63,61 +56,7 @@ RANKING_DRAWS = 256
 RANKING_POINTS = 100
 #: Target observations below which the sources share the weight equally (a ranking of fewer says nothing), and
 #: the proposal follows the sources' prediction alone (a GP is not fitted on fewer).
-RANKING_MIN = 3
-
-
-@dataclass(frozen=True)
-class TransferSource:
-    """Observations of another task in the same space: ``values[i]`` of ``archs[i]``, larger is better.
-
-    Args:
-        name: How the source is named in the study's sampler description (e.g. ``"nasbench-graph/citeseer"``).
-        archs: Architectures of the space.
-        values: Their values, oriented so that larger is better (any scale: only ranks are used).
-    """
-
-    name: str
-    archs: Sequence[Any] = field(repr=False)
-    values: Sequence[float] = field(repr=False)
-    _digests: dict[str, str] = field(default_factory=dict, init=False, repr=False, compare=False)
-
-    def __post_init__(self) -> None:
-        if not isinstance(self.name, str) or not self.name:
-            raise InvalidArgumentError(f"a transfer source needs a name, got {self.name!r}")
-        object.__setattr__(self, "archs", tuple(self.archs))
-        object.__setattr__(self, "values", tuple(float(v) for v in self.values))
-        if len(self.archs) != len(self.values):
-            raise InvalidArgumentError(f"transfer source '{self.name}' has {len(self.archs)} architectures and "
-                                       f"{len(self.values)} values; they must pair up")
-        if len(self.values) < RANKING_MIN:
-            raise InvalidArgumentError(f"transfer source '{self.name}' has {len(self.values)} observations; "
-                                       f"at least {RANKING_MIN} are needed")
-        if not all(math.isfinite(v) for v in self.values):
-            raise InvalidArgumentError(f"transfer source '{self.name}' has a value that is not finite")
-
-    @classmethod
-    def from_study(cls, study: optuna.Study, space: SearchSpace[Any], *, name: str | None = None) -> TransferSource:
-        """The unique completed architectures of an earlier single-objective study over ``space``, oriented by the
-        study's direction.
-
-        Args:
-            study: The study (any storage).
-            space: Its space; the architecture is read from params named as in ``space.distributions()``.
-            name: The source's name (default: ``"study/<study name>"``).
-        """
-        history = History.from_study(study, space)
-        return cls(name or f"study/{study.study_name}", [o.arch for o in history.observations],
-                   [o.value for o in history.observations])
-
-    def digest(self, space: SearchSpace[Any]) -> str:
-        """A sha256 of the source's name, canonical keys and values, in order: what a study records of it (computed
-        once per space)."""
-        if space.name not in self._digests:
-            h = hashlib.sha256(self.name.encode())
-            for arch, value in zip(self.archs, self.values):
-                h.update(f"\n{space.canonical_key(arch)}={value!r}".encode())
-            self._digests[space.name] = h.hexdigest()
-        return self._digests[space.name]
+RANKING_MIN = MIN_SOURCE_OBSERVATIONS
 
 
 def copula(values: Tensor) -> Tensor:

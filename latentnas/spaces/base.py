@@ -164,6 +164,34 @@ class SearchSpace(ABC, Generic[A]):
         """Number of encodings of a finite space, ``None`` otherwise."""
         return None
 
+    def pretraining_archs(self, *, samples: int = 50_000, seed: int = 0) -> list[A]:
+        """What an encoder of this space is pretrained on, and what a finite space's pool of candidates is: one
+        representative per canonical class of a finite space (its canonical form, in enumeration order), else
+        ``samples`` distinct seeded samples (distinct by canonical key, canonical form).
+
+        Args:
+            samples: Architectures to draw from an infinite space (stops early when ``20 * samples`` draws find no
+                more classes).
+            seed: Seed of the draws.
+        """
+        if self.is_finite:
+            # NOTE: the first encoding of each class, canonicalized once: on NAS-Bench-Graph 26,206 canonicalizations
+            # instead of 59,040, for the same list.
+            first: dict[str, A] = {}
+            for arch in self.enumerate():
+                first.setdefault(self.canonical_key(arch), arch)
+            return [self.canonicalize(arch) for arch in first.values()]
+        if isinstance(samples, bool) or not isinstance(samples, int) or samples < 2:
+            raise InvalidArgumentError(f"samples must be at least 2, got {samples}")
+        rng = as_rng(seed)
+        drawn: dict[str, A] = {}
+        for _ in range(20 * samples):
+            arch = self.sample(rng)
+            drawn.setdefault(self.canonical_key(arch), self.canonicalize(arch))
+            if len(drawn) >= samples:
+                break
+        return list(drawn.values())
+
     # ----------------------------------------------------------------------------------------------- Optuna
     @abstractmethod
     def distributions(self) -> dict[str, BaseDistribution]:

@@ -18,9 +18,8 @@ from typing import Any
 import optuna
 import pytest
 
-from latentnas.benchmarks import Evaluation
 from latentnas.objectives import Objective
-from latentnas.records import FAIL_ATTR
+from latentnas.records import FAIL_ATTR, Evaluation
 from latentnas.spaces import SearchSpace
 from latentnas.study import create_study, run_search, unique_trials
 

@@ -158,7 +158,7 @@ class ArchitectureSamplerContract(SamplerContract):
     def test_a_multi_objective_study_is_searched_or_refused(
         self, objective: BenchmarkObjective
     ) -> None:
-        """A sampler of several objectives (``multi_objective``) proposes new architectures of a study of two; any
+        """A sampler of several objectives (``capabilities.several_objectives``) proposes new architectures of a study of two; any
         other fails the trial and says which samplers search several."""
         space = objective.space
         sampler = self.make(space, 0)
@@ -168,7 +168,7 @@ class ArchitectureSamplerContract(SamplerContract):
             evaluation = objective(space.suggest(trial))
             return evaluation.valid, evaluation.extras["params"]
 
-        if getattr(sampler, "multi_objective", False):
+        if getattr(getattr(sampler, "capabilities", None), "several_objectives", False):
             study.optimize(f, n_trials=self.budget)
             keys = {space.canonical_key(space.from_params(t.params)) for t in study.trials}
             assert [t.state for t in study.trials] == [TrialState.COMPLETE] * self.budget

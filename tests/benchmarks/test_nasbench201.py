@@ -2,9 +2,9 @@ from __future__ import annotations
 
 import pytest
 
-from latentnas.benchmarks.base import Evaluation
 from latentnas.benchmarks.nasbench201 import NasBench201Benchmark
 from latentnas.errors import InvalidArchitectureError, UnknownNameError
+from latentnas.records import Evaluation
 from latentnas.spaces.nasbench201 import Cell201, NasBench201Space
 from latentnas.testing.benchmarks import BenchmarkContract
 

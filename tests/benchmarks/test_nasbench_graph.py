@@ -2,9 +2,9 @@ from __future__ import annotations
 
 import pytest
 
-from latentnas.benchmarks.base import Evaluation
 from latentnas.benchmarks.nasbench_graph import NasBenchGraphBenchmark
 from latentnas.errors import InvalidArchitectureError, UnknownNameError
+from latentnas.records import Evaluation
 from latentnas.spaces.nasbench_graph import OPS, PROTEINS_OPS, GraphArch
 from latentnas.testing.benchmarks import BenchmarkContract
 

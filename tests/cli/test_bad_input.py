@@ -22,12 +22,13 @@ import torch
 from latentnas.benchmarks import BENCHMARKS
 from latentnas.cli import main
 from latentnas.datasets import DATASETS
-from latentnas.samplers import LATENT_SAMPLERS, SAMPLERS
+from latentnas.samplers import SAMPLERS, names_with
 from latentnas.spaces import SPACES
 from latentnas.study import PRUNERS
 from latentnas_encoders.base import DECODER_KINDS, ENCODER_KINDS
 
 ARCH = "|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|skip_connect~2|"
+LATENT_SAMPLERS = names_with("latent")
 LATENT = ", ".join(LATENT_SAMPLERS)
 
 

@@ -236,8 +236,8 @@ def test_search_under_a_constraint_reports_a_feasible_best(capsys: pytest.Captur
 
 @pytest.mark.parametrize(("extra", "message"), [
     (("--sampler", "evolution", "--objectives", "valid,params"),
-     "sampler 'evolution' searches one objective; with --objectives valid,params choose one of latent-bo, random, "
-     "tpe, nsga2"),
+     "sampler 'evolution' searches one objective; with --objectives valid,params choose one of random, tpe, nsga2, "
+     "latent-bo"),
     (("--objectives", "valid,latency"), "benchmark 'nasbench201' has no 'latency' for cifar10; its metrics: valid, "
                                          "params"),
     (("--constraint", "params<1"), "a constraint must read METRIC<=NUMBER or METRIC>=NUMBER"),

@@ -96,7 +96,7 @@ def test_with_ranks_fills_records_written_without_them(tiny_runs) -> None:  # ty
         ({"sampler_options": {"tpe": {}}}, "sampler_options names 'tpe', which is not compared"),
         ({"sampler_options": {"random": {"f": print}}}, "sampler_options must hold JSON values only"),
         ({"samplers": ("random+transfer",)}, "'random\\+transfer': transfer applies to latent-bo, not 'random'"),
-        ({"samplers": ("bo+transfer",)}, "transfer applies to latent-bo, not 'bo'"),
+        ({"samplers": ("bo+transfer",)}, "unknown sampler 'bo'; choices: random"),
         ({"samplers": ("random+wilcoxon",)}, "unknown pruner 'wilcoxon' in sampler entry 'random\\+wilcoxon'; "
                                              "choices: median, asha, hyperband"),
         ({"samplers": ("random+none",)}, "unknown pruner 'none' in sampler entry 'random\\+none'"),

@@ -65,7 +65,7 @@ def test_the_paired_table_counts_seeds_where_the_constrained_search_is_no_worse(
 
 def test_a_comparison_of_several_objectives_refuses_a_sampler_of_one() -> None:
     with pytest.raises(InvalidArgumentError, match="sampler 'evolution' searches one objective; samplers of "
-                                                   "several: latent-bo, random, tpe, nsga2"):
+                                                   "several: random, tpe, nsga2, latent-bo"):
         SeveralConfig("nasbench201", datasets=("cifar10",), samplers=("evolution",), seeds=(0,), budget=5,
                       objectives=("valid", "params"))
 

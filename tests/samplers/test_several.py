@@ -9,7 +9,7 @@ import pytest
 import torch
 
 import latentnas.surrogate as surrogate
-from latentnas.samplers.base import Observation
+from latentnas.history import Observation
 from latentnas.samplers.several import Goal, reference_point, screen_scores
 
 

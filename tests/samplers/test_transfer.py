@@ -12,12 +12,12 @@ import torch
 
 from latentnas.benchmarks import get_benchmark
 from latentnas.errors import InvalidArgumentError
+from latentnas.history import TransferSource
 from latentnas.objectives import BenchmarkObjective
 from latentnas.samplers.latent_bo import LatentBOSampler
 from latentnas.samplers.transfer import (
     RANKING_MIN,
     SourceModel,
-    TransferSource,
     copula,
     fit_with_prior,
     ranking_losses,

@@ -14,7 +14,6 @@ from latentnas.spaces.base import SearchSpace
 from latentnas.spaces.nasbench201 import NasBench201Space
 from latentnas.spaces.nasbench_graph import NasBenchGraphSpace
 from latentnas.vae import LatentSpace, build_vae, default_train_config, train_vae
-from latentnas.vae.dataset import pretraining_archs
 
 SPACES = [NasBench201Space, NasBenchGraphSpace]
 
@@ -39,7 +38,7 @@ def test_untrained_vae_round_trips_shapes_and_decodes_validly(space_cls: type[Se
 
 def test_fast_training_step_on_nasbench201_subset() -> None:
     space = NasBench201Space()
-    archs = pretraining_archs(space)[:256]
+    archs = space.pretraining_archs()[:256]
     trained = train_vae(space, archs, epochs=2, seed=0, num_prior_samples=200)
     assert trained.metrics["validity"] == 1.0
     assert trained.history[1]["loss"] < trained.history[0]["loss"]
@@ -49,6 +48,6 @@ def test_fast_training_step_on_nasbench201_subset() -> None:
 @pytest.mark.parametrize("space_cls", SPACES, ids=["nasbench201", "nasbench-graph"])
 def test_defaults_reach_the_reconstruction_target(space_cls: type[SearchSpace[Any]]) -> None:
     space = space_cls()
-    trained = train_vae(space, pretraining_archs(space), seed=0)
+    trained = train_vae(space, space.pretraining_archs(), seed=0)
     assert trained.metrics["holdout_reconstruction"] >= 0.999
     assert trained.metrics["validity"] == 1.0

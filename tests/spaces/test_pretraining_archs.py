@@ -1,11 +1,11 @@
-"""What a VAE is pretrained on: one canonical representative per class of a finite space, or distinct samples."""
+"""A space's pretraining architectures (what a VAE is pretrained on, and a finite space's pool): one canonical
+representative per class of a finite space, or distinct samples."""
 
 from __future__ import annotations
 
 import pytest
 
 from latentnas.spaces.darts import DartsSpace
-from latentnas.vae.dataset import pretraining_archs
 from tests.vae.tiny_space import TinySpace
 
 
@@ -17,8 +17,9 @@ class UnenumerableTinySpace(TinySpace):
         return False
 
 
-def test_a_finite_space_gives_each_class_once_in_enumeration_order(tiny_space: TinySpace) -> None:
-    archs = pretraining_archs(tiny_space, samples=3)  # samples is for infinite spaces only
+def test_a_finite_space_gives_each_class_once_in_enumeration_order() -> None:
+    tiny_space = TinySpace()
+    archs = tiny_space.pretraining_archs(samples=3)  # samples is for infinite spaces only
     keys = [tiny_space.canonical_key(arch) for arch in archs]
     assert len(archs) == len(set(keys)) == 84
     assert all(tiny_space.canonicalize(arch) == arch for arch in archs)
@@ -28,20 +29,20 @@ def test_a_finite_space_gives_each_class_once_in_enumeration_order(tiny_space: T
 
 def test_an_infinite_space_gives_distinct_seeded_canonical_samples() -> None:
     space = DartsSpace()
-    archs = pretraining_archs(space, samples=20, seed=0)
+    archs = space.pretraining_archs(samples=20, seed=0)
     assert len({space.canonical_key(arch) for arch in archs}) == 20
     assert all(space.canonicalize(arch) == arch for arch in archs)
-    assert pretraining_archs(space, samples=20, seed=0) == archs
-    assert pretraining_archs(space, samples=20, seed=1) != archs
+    assert space.pretraining_archs(samples=20, seed=0) == archs
+    assert space.pretraining_archs(samples=20, seed=1) != archs
 
 
 def test_sampling_stops_when_the_classes_run_out() -> None:
     space = UnenumerableTinySpace()
     # 84 classes: asking for 100 draws 2,000 samples, which find every class, then stops.
-    archs = pretraining_archs(space, samples=100, seed=0)
+    archs = space.pretraining_archs(samples=100, seed=0)
     assert len({space.canonical_key(arch) for arch in archs}) == len(archs) == 84
 
 
 def test_refuses_fewer_than_two_samples() -> None:
     with pytest.raises(ValueError, match="^samples must be at least 2, got 1$"):
-        pretraining_archs(DartsSpace(), samples=1)
+        DartsSpace().pretraining_archs(samples=1)
