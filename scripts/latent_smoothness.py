@@ -5,18 +5,17 @@ For each checkpoint: every canonical architecture of the (finite) space is encod
 nearest other architecture in latent space forms a *nearby* pair, and a uniformly random other architecture a
 *random* pair. Reported per pair set: the Spearman rank correlation between latent distance and |delta valid|, and
 the mean |delta valid|; beside them the mean |delta valid| of graph neighbours (one edit apart) as the discrete
-reference. Prints a table and writes smoothness.csv / smoothness.json under --out.
+reference. Prints a table and writes a record under --out: one row per checkpoint (runs.csv), table.md, command and
+commit.
 
 Example:
   python scripts/latent_smoothness.py --benchmark nasbench201 --dataset cifar10 \
-      --checkpoints checkpoints/nasbench201.pt runs/checkpoints/nb201-gin.pt
+      --checkpoints checkpoints/nasbench201.pt runs/checkpoints/nasbench201-gin.pt --out docs/results/smoothness-nasbench201
 """
 
 from __future__ import annotations
 
 import argparse
-import csv
-import json
 import random
 import statistics
 import sys
@@ -25,6 +24,7 @@ from pathlib import Path
 import torch
 from scipy.stats import spearmanr
 
+from latentnas.evaluation.measurements import Column, command_line, markdown_table, write_measurements
 from latentnas.objectives import BenchmarkObjective
 from latentnas.samplers.latent_base import load_latent_space
 from latentnas.vae import read_manifest
@@ -38,7 +38,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--checkpoints", nargs="+", default=None, help="default: the space's shipped checkpoint")
     parser.add_argument("--pairs", type=int, default=2000)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--out", type=Path, default=Path("docs/results/smoothness"))
+    parser.add_argument("--out", type=Path, default=Path("docs/results/smoothness"), help="record folder")
     args = parser.parse_args(argv)
 
     objective = BenchmarkObjective(args.benchmark, args.dataset)
@@ -71,23 +71,19 @@ def main(argv: list[str] | None = None) -> int:
         row["edit_neighbour_mean_abs_delta"] = statistics.fmean(edit)
         rows.append(row)
 
-    args.out.mkdir(parents=True, exist_ok=True)
-    with open(args.out / "smoothness.csv", "w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
-    (args.out / "smoothness.json").write_text(json.dumps({"benchmark": args.benchmark, "dataset": args.dataset,
-                                                          "pairs": len(anchors), "rows": rows}, indent=2))
-    print(f"latent smoothness on {args.benchmark}/{args.dataset}, {len(anchors)} anchors, "
-          f"{len(archs)} canonical architectures\n")
-    print("| encoder | decoder | spearman(dist, abs dvalid) nearby | random | mean abs dvalid: latent NN | random pair "
-          "| one edit |")
-    print("| --- | --- | --- | --- | --- | --- | --- |")
-    for r in rows:
-        print(f"| {r['encoder']} | {r['decoder']} | {r['nearby_spearman']:.3f} | {r['random_spearman']:.3f} | "
-              f"{r['nearby_mean_abs_delta']:.2f} | {r['random_mean_abs_delta']:.2f} | "
-              f"{r['edit_neighbour_mean_abs_delta']:.2f} |")
+    caption = (f"latent smoothness on {args.benchmark}/{args.dataset}, {len(anchors)} anchors, "
+               f"{len(archs)} canonical architectures")
+    write_measurements(args.out, rows, command=command_line(__file__, argv), caption=caption, columns=COLUMNS)
+    print(caption + "\n\n" + markdown_table(rows, COLUMNS))
     return 0
+
+
+COLUMNS = (Column("encoder"), Column("decoder"),
+           Column("nearby_spearman", "spearman(dist, abs dvalid) nearby", "{:.3f}"),
+           Column("random_spearman", "random", "{:.3f}"),
+           Column("nearby_mean_abs_delta", "mean abs dvalid: latent NN", "{:.2f}"),
+           Column("random_mean_abs_delta", "random pair", "{:.2f}"),
+           Column("edit_neighbour_mean_abs_delta", "one edit", "{:.2f}"))
 
 
 if __name__ == "__main__":

@@ -1,18 +1,22 @@
 """Training throughput of networks built by latentnas against the same networks written by hand.
 
 Same process, same inputs, runs interleaved; medians over repeats of samples/s (Cora nodes or digits images per
-second of forward + backward + optimizer step). Prints a table and writes docs/results/speed-vs-handwritten/speed_vs_handwritten.json.
-    python scripts/speed_vs_handwritten.py --repeats 15
+second of forward + backward + optimizer step). Prints a table and writes a record under --out: one row per network
+(runs.csv), table.md, every repeat's throughput (repeats.json), command and commit.
+
+Example:
+  python scripts/speed_vs_handwritten.py --repeats 15 --out docs/results/speed-vs-handwritten
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import torch
 import torch.nn.functional as F
@@ -20,6 +24,7 @@ from torch import Tensor, nn
 from torch_geometric.nn import GCNConv, SAGEConv
 
 from latentnas.datasets import load_dataset
+from latentnas.evaluation.measurements import Column, command_line, markdown_table, write_measurements
 from latentnas.networks.nasbench201 import NB201Config, ReLUConvBN, ResidualReduction
 from latentnas.spaces import get_space
 
@@ -91,15 +96,15 @@ def throughput(model: nn.Module, step_inputs: Callable[[], tuple[tuple[Tensor, .
     return samples * steps / (time.perf_counter() - start)
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=15)
     parser.add_argument("--steps", type=int, default=5)
     parser.add_argument("--threads", type=int, default=1)
-    parser.add_argument("--out", default="docs/results/speed-vs-handwritten/speed_vs_handwritten.json")
-    args = parser.parse_args()
+    parser.add_argument("--out", type=Path, default=Path("docs/results/speed-vs-handwritten"), help="record folder")
+    args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
-    results = {}
+    results: dict[str, dict[str, Any]] = {}
 
     data, task = load_dataset("Cora")
     space = get_space("nasbench-graph")
@@ -117,23 +122,23 @@ def main() -> None:
     image_inputs = lambda: ((X,), y, None)
     results["nasbench201 on digits (images/s)"] = _compare(built, hand, image_inputs, len(y), args)
 
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text(json.dumps(results, indent=2))
-    Path(args.out).with_suffix(".md").write_text(markdown(results))
-    print(markdown(results))
+    rows = [{"network": name, **{k: v for k, v in r.items() if k not in ("built_each", "handwritten_each")}}
+            for name, r in results.items()]
+    caption = (f"Training throughput, built by latentnas against written by hand: medians over {args.repeats} "
+               f"interleaved repeats of {args.steps} steps, {args.threads} torch thread(s)")
+    write_measurements(args.out, rows, command=command_line(__file__, argv), caption=caption, columns=COLUMNS,
+                       data={"repeats.json": results})
+    print(caption + "\n\n" + markdown_table(rows, COLUMNS))
+    return 0
 
 
-def markdown(results: dict[str, dict[str, float]]) -> str:
-    """The comparison as a markdown table (the committed record; the JSON stays local)."""
-    lines = ["| network | built by latentnas | written by hand | ratio (median of ratios) | ratio of medians | repeats |",
-             "| --- | --- | --- | --- | --- | --- |"]
-    lines += [f"| {name} | {r['built']:.1f} | {r['handwritten']:.1f} | {r['ratio']:.3f} | {r['ratio_of_medians']:.3f} | "
-              f"{r['repeats']:.0f} |" for name, r in results.items()]
-    return "\n".join(lines) + "\n"
+COLUMNS = (Column("network"), Column("built", "built by latentnas", "{:.1f}"),
+           Column("handwritten", "written by hand", "{:.1f}"), Column("ratio", "ratio (median of ratios)", "{:.3f}"),
+           Column("ratio_of_medians", "ratio of medians", "{:.3f}"), Column("repeats"))
 
 
 def _compare(built: nn.Module, hand: nn.Module, inputs: Callable[[], tuple[tuple[Tensor, ...], Tensor, Tensor | None]],
-             samples: int, args: argparse.Namespace) -> dict[str, float]:
+             samples: int, args: argparse.Namespace) -> dict[str, Any]:
     if sum(p.numel() for p in built.parameters()) != sum(p.numel() for p in hand.parameters()):
         raise SystemExit("the handwritten network has another parameter count: not the same network")
     throughput(built, inputs, samples, 2)
@@ -144,8 +149,9 @@ def _compare(built: nn.Module, hand: nn.Module, inputs: Callable[[], tuple[tuple
         b.append(throughput(hand, inputs, samples, args.steps))
     ratios = [x / y for x, y in zip(a, b)]
     return {"built": statistics.median(a), "handwritten": statistics.median(b), "ratio": statistics.median(ratios),
-            "ratio_of_medians": statistics.median(a) / statistics.median(b), "repeats": args.repeats}
+            "ratio_of_medians": statistics.median(a) / statistics.median(b), "repeats": args.repeats,
+            "built_each": a, "handwritten_each": b}
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

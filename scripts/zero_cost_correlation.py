@@ -1,40 +1,46 @@
 """Zero-cost proxies of NAS-Bench-Graph architectures on real Cora against the table's valid_perf.
 
 Prints Spearman's rho per proxy beside the published NAS-Bench-201 CIFAR-10 figures (Abdelfattah et al. 2021) and
-writes docs/results/zero_cost/zero_cost_correlation.{csv,json}.
-    python scripts/zero_cost_correlation.py --archs 500
+writes a record under --out: every architecture's scores (runs.csv), the correlations (table.md, correlations.json),
+command and commit.
+
+Example:
+  python scripts/zero_cost_correlation.py --archs 500 --out docs/results/zero_cost
 """
 
 from __future__ import annotations
 
 import argparse
-import csv
 import itertools
-import json
 import math
+import sys
 import time
 from pathlib import Path
-from typing import Any
 
 import torch
 from scipy.stats import kendalltau, spearmanr
 
 from latentnas.benchmarks import get_benchmark
 from latentnas.datasets import load_dataset
+from latentnas.evaluation.measurements import Column, command_line, markdown_table, write_measurements
 from latentnas.objectives.zero_cost import PROXIES, ZeroCostObjective
 from latentnas.spaces import distinct_samples
 
 #: Spearman's rho on NAS-Bench-201 CIFAR-10 (Abdelfattah et al., ICLR 2021, Table 2).
 PUBLISHED_NB201_CIFAR10 = {"synflow": 0.74, "jacob_cov": 0.73, "snip": 0.60, "grad_norm": 0.58}
 
+COLUMNS = (Column("proxy"), Column("spearman_cora", "Spearman (Cora)", "{:.3f}"),
+           Column("kendall_cora", "Kendall (Cora)", "{:.3f}"), Column("finite", "finite scores"),
+           Column("published_nb201_cifar10", "Spearman NB201 CIFAR-10 (published)", "{:.2f}"))
 
-def main() -> None:
+
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--archs", type=int, default=500)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=1)
-    parser.add_argument("--out", default="docs/results/zero_cost/zero_cost_correlation")
-    args = parser.parse_args()
+    parser.add_argument("--out", type=Path, default=Path("docs/results/zero_cost"), help="record folder")
+    args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
 
     bench = get_benchmark("nasbench-graph")
@@ -58,28 +64,15 @@ def main() -> None:
         tau = kendalltau([s for s, _ in finite], [v for _, v in finite]).statistic
         table.append({"proxy": proxy, "spearman_cora": float(rho), "kendall_cora": float(tau),
                       "finite": len(finite), "published_nb201_cifar10": PUBLISHED_NB201_CIFAR10[proxy]})
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with out.with_suffix(".csv").open("w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
     seconds = time.perf_counter() - start
-    out.with_suffix(".json").write_text(json.dumps({"archs": len(rows), "seconds": seconds, "table": table}, indent=2))
-    out.with_suffix(".md").write_text(markdown(len(rows), seconds, table))
-    print("\n" + markdown(len(rows), seconds, table))
-
-
-def markdown(archs: int, seconds: float, table: list[dict[str, Any]]) -> str:
-    """The correlations as a markdown table (the committed record; CSV and JSON stay local)."""
-    lines = [f"{archs} NAS-Bench-Graph architectures scored on real Cora at initialization, against the table's "
-             f"valid_perf; {seconds:.0f} s in all.", "",
-             "| proxy | Spearman (Cora) | Kendall (Cora) | finite scores | Spearman NB201 CIFAR-10 (published) |",
-             "| --- | --- | --- | --- | --- |"]
-    lines += [f"| {t['proxy']} | {t['spearman_cora']:.3f} | {t['kendall_cora']:.3f} | {t['finite']} | "
-              f"{t['published_nb201_cifar10']:.2f} |" for t in table]
-    return "\n".join(lines) + "\n"
+    caption = (f"{len(rows)} NAS-Bench-Graph architectures scored on real Cora at initialization, against the table's "
+               f"valid_perf; {seconds:.0f} s in all.")
+    write_measurements(args.out, rows, command=command_line(__file__, argv), caption=caption,
+                       table=markdown_table(table, COLUMNS),
+                       data={"correlations.json": {"archs": len(rows), "seconds": seconds, "table": table}})
+    print("\n" + caption + "\n\n" + markdown_table(table, COLUMNS))
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
