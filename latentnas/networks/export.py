@@ -12,7 +12,7 @@ import importlib
 import inspect
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import torch
 from torch import nn
@@ -20,9 +20,6 @@ from torch import nn
 from latentnas.errors import InvalidArgumentError, LatentNASError
 from latentnas.networks.spec import NetworkSpec, count_parameters
 from latentnas.networks.task import Task
-
-if TYPE_CHECKING:
-    from latentnas.spaces import SearchSpace
 
 MODEL_FILE = "model.py"
 WEIGHTS_FILE = "weights.pt"
@@ -50,7 +47,20 @@ def standalone_source(spec: NetworkSpec, *, arch: str) -> str:
     return header + source.rstrip("\n") + "\n" + footer
 
 
-def export_network(space: SearchSpace[Any], arch: Any, task: Task, out: str | Path, *, model: nn.Module | None = None,
+class ExportableSpace(Protocol):
+    """What an export needs of a space: its name, an architecture's network spec and string (every
+    :class:`~latentnas.spaces.SearchSpace` has them; the spaces sit above the networks, so only this shape is named
+    here)."""
+
+    @property
+    def name(self) -> str: ...
+
+    def network_spec(self, arch: Any, task: Task, *, config: Any = None) -> NetworkSpec: ...
+
+    def to_string(self, arch: Any) -> str: ...
+
+
+def export_network(space: ExportableSpace, arch: Any, task: Task, out: str | Path, *, model: nn.Module | None = None,
                    config: Any = None, seed: int = 0, force: bool = False) -> dict[str, Any]:
     """Writes ``model.py``, ``weights.pt`` and ``arch.json`` for ``arch`` under the folder ``out``.
 
