@@ -33,6 +33,7 @@ test-gpu: setup
 lint: setup
 	$(BIN)/python -m ruff check latentnas encoders tests scripts
 	$(BIN)/python -m mypy latentnas encoders
+	$(BIN)/lint-imports --no-cache
 
 # The multi-worker and crash tests against a throwaway PostgreSQL server (installed from Debian when missing).
 test-workers: setup
