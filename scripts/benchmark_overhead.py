@@ -3,7 +3,8 @@
 For each n in --sizes, a history of n architectures of the space with their benchmark validation accuracy is built,
 and one proposal is timed --repeats times (a different trial generator each time); the random sampler's proposal is
 timed in the same process as a baseline, and with --transfer so is latent BO learning from the benchmark's other
-datasets. Prints a table and writes overhead.csv / overhead.json under --out.
+datasets. Prints a table and writes a record under --out: one row per size (runs.csv), table.md, overhead.json,
+command and commit.
 
 Example:
   python scripts/benchmark_overhead.py --benchmark nasbench-graph --dataset cora --sizes 50 200 1000 5000
@@ -12,8 +13,6 @@ Example:
 from __future__ import annotations
 
 import argparse
-import csv
-import json
 import random
 import statistics
 import sys
@@ -22,6 +21,7 @@ from pathlib import Path
 
 import torch
 
+from latentnas.evaluation.measurements import Column, command_line, markdown_table, write_measurements
 from latentnas.objectives import BenchmarkObjective
 from latentnas.samplers import History, Observation, RandomArchitectureSampler
 from latentnas.samplers.latent_bo import LatentBOSampler
@@ -46,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=1, help="torch threads of the proposals (the sampler's option)")
     parser.add_argument("--transfer", action="store_true",
                         help="also time latent BO with the benchmark's other datasets as transfer sources")
-    parser.add_argument("--out", type=Path, default=Path("docs/results/overhead"))
+    parser.add_argument("--out", type=Path, default=Path("docs/results/overhead"), help="record folder")
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
 
@@ -78,23 +78,21 @@ def main(argv: list[str] | None = None) -> int:
         rows.append(row)
         print(f"n={n}: median {statistics.median(bo):.3f} s", file=sys.stderr)
 
-    args.out.mkdir(parents=True, exist_ok=True)
-    with open(args.out / "overhead.csv", "w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
-    (args.out / "overhead.json").write_text(json.dumps({"benchmark": args.benchmark, "dataset": args.dataset,
-                                                        "threads": args.threads, "rows": rows}, indent=2))
-    print(f"latent-bo proposal overhead on {args.benchmark}/{args.dataset}, {args.threads} threads, "
-          f"median of {args.repeats}\n")
-    extra = " with transfer median s | with transfer max s |" if transfer is not None else ""
-    print("| observations | GP fitted on | median s | min s | max s | random sampler median s |" + extra)
-    print("| --- | --- | --- | --- | --- | --- |" + (" --- | --- |" if extra else ""))
-    for r in rows:
-        cells = f" {r['transfer_median_s']:.3f} | {r['transfer_max_s']:.3f} |" if extra else ""
-        print(f"| {r['observations']} | {r['gp_train_points']} | {r['median_s']:.3f} | {r['min_s']:.3f} | "
-              f"{r['max_s']:.3f} | {r['random_median_s']:.4f} |" + cells)
+    columns = COLUMNS + (TRANSFER_COLUMNS if transfer is not None else ())
+    caption = (f"latent-bo proposal overhead on {args.benchmark}/{args.dataset}, {args.threads} threads, "
+               f"median of {args.repeats} (GP fit + acquisition + decode)")
+    write_measurements(args.out, rows, command=command_line(__file__, argv), caption=caption, columns=columns,
+                       data={"overhead.json": {"benchmark": args.benchmark, "dataset": args.dataset,
+                                               "threads": args.threads, "rows": rows}})
+    print(caption + "\n\n" + markdown_table(rows, columns))
     return 0
+
+
+COLUMNS = (Column("observations"), Column("gp_train_points", "GP fitted on"), Column("median_s", "median s", "{:.3f}"),
+           Column("min_s", "min s", "{:.3f}"), Column("max_s", "max s", "{:.3f}"),
+           Column("random_median_s", "random sampler median s", "{:.4f}"))
+TRANSFER_COLUMNS = (Column("transfer_median_s", "with transfer median s", "{:.3f}"),
+                    Column("transfer_max_s", "with transfer max s", "{:.3f}"))
 
 
 def _history(space: object, archs: list[object], objective: BenchmarkObjective) -> History:

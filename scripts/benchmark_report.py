@@ -4,8 +4,8 @@ For each benchmark, dataset (and objectives) given, a study of --trials unique a
 sampler into a SQLite file (`latentnas search ... --sampler random`; reused when it is already there), then
 `latentnas report STUDY --storage URL --out DIR --threads 1` is run as a subprocess --repeats times with the
 encoding cache emptied before each (cold) and --repeats times with it filled (warm). Subprocess wall clock includes
-the interpreter's start and every import: what a person waits for. Prints a table; writes table.md, command.txt,
-commit.txt, results.json and one example report per benchmark (its PNGs) under --out.
+the interpreter's start and every import: what a person waits for. Prints a table and writes a record under --out
+(runs.csv, table.md, results.json, command and commit) and one example report per benchmark (its PNGs).
 
 Example:
   python scripts/benchmark_report.py --out docs/results/report-speed
@@ -14,9 +14,7 @@ Example:
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import shlex
 import shutil
 import statistics
 import subprocess
@@ -25,10 +23,15 @@ import tempfile
 import time
 from pathlib import Path
 
-from latentnas.evaluation import source_revision
+from latentnas.evaluation.measurements import Column, command_line, markdown_table, write_measurements
 
 #: ``benchmark:dataset`` pairs measured by default.
 DEFAULT_CASES = ("nasbench201:cifar10", "nasbench-graph:cora", "nasbench-graph:cora:valid,latency")
+
+COLUMNS = (Column("benchmark"), Column("dataset"), Column("objectives"), Column("trials", "unique architectures"),
+           Column("cold_median", "report, cold cache (s, median)", "{:.2f}"),
+           Column("warm_median", "report, warm cache (s, median)", "{:.2f}"),
+           Column("cold_seconds", "runs, cold (s)", "{:.2f}"), Column("warm_seconds", "runs, warm (s)", "{:.2f}"))
 
 
 def cli(*args: str, env: dict[str, str]) -> float:
@@ -81,21 +84,13 @@ def main(argv: list[str] | None = None) -> int:
               f"(medians of {args.repeats})", flush=True)
         (out / f"example-{tag}" / "report.html").unlink(missing_ok=True)  # the PNGs are the example
 
-    header = "| benchmark / dataset | objectives | unique architectures | report, cold cache (s, median) | " \
-             "report, warm cache (s, median) | runs (cold; warm) |\n| --- | --- | --- | --- | --- | --- |\n"
-    body = "".join(f"| {r['benchmark']} / {r['dataset']} | {r['objectives']} | {r['trials']} | {r['cold_median']:.2f} | "
-                   f"{r['warm_median']:.2f} | {', '.join(f'{t:.2f}' for t in r['cold_seconds'])}; "
-                   f"{', '.join(f'{t:.2f}' for t in r['warm_seconds'])} |\n" for r in rows)
-    note = (f"\nWall clock of `latentnas report STUDY --storage sqlite:///... --out DIR --threads 1` in a fresh "
+    note = (f"Wall clock of `latentnas report STUDY --storage sqlite:///... --out DIR --threads 1` in a fresh "
             f"process (interpreter start and imports included), on studies of {args.trials} unique architectures "
             "searched by the random sampler into one SQLite file. Cold: the encoding cache emptied before the run "
-            "(the whole space encoded); warm: read from it.\n")
-    (out / "table.md").write_text(header + body + note)
-    (out / "results.json").write_text(json.dumps(rows, indent=2) + "\n")
-    (out / "command.txt").write_text(shlex.join(["python", "scripts/benchmark_report.py", *(argv or sys.argv[1:])])
-                                     + "\n")
-    (out / "commit.txt").write_text(source_revision() + "\n")
-    print(header + body)
+            "(the whole space encoded); warm: read from it.")
+    write_measurements(out, rows, command=command_line(__file__, argv), columns=COLUMNS, notes=note,
+                       data={"results.json": rows})
+    print(markdown_table(rows, COLUMNS))
     shutil.rmtree(work, ignore_errors=True)
     return 0
 

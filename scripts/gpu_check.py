@@ -3,15 +3,18 @@
 Prints samples/s and peak memory per space and mode (bfloat16 autocast, as TrainingObjective uses on CUDA), and
 that a seeded TrainingObjective run gives a finite result on the device; whether the same seed gives the same
 accuracies twice on the device (CiteSeer); and, on a GPU, seconds to train two GNNs for 30 epochs on CiteSeer there
-against one CPU thread. Without a GPU it runs a tiny version on CPU and says so. Writes
-docs/results/gpu-check/gpu_check.json.
-    python scripts/gpu_check.py            # the throughput part took 26 s on an H200
+against one CPU thread. Without a GPU it runs a tiny version on CPU and says so. Writes a record under --out after
+each part (so that a run stopped at a time limit keeps what it measured): the throughput rows (runs.csv, table.md,
+the other parts below the table), everything measured (gpu_check.json), command and commit.
+
+Example:
+  python scripts/gpu_check.py --out docs/results/gpu-check    # the throughput part took 26 s on an H200
 """
 
 from __future__ import annotations
 
 import argparse
-import json
+import sys
 import time
 from pathlib import Path
 
@@ -19,6 +22,7 @@ import torch
 import torch.nn.functional as F
 
 from latentnas.datasets import load_dataset
+from latentnas.evaluation.measurements import Column, command_line, write_measurements
 from latentnas.networks import Task
 from latentnas.networks.darts import DartsConfig
 from latentnas.networks.nasbench101 import NB101Config
@@ -53,10 +57,14 @@ def measure(model: torch.nn.Module, inputs: tuple[torch.Tensor, ...], y: torch.T
     return {"samples_per_s": samples / seconds, "peak_mib": peak, "loss": float(loss.detach())}
 
 
-def main() -> None:
+COLUMNS = (Column("space"), Column("amp", "bfloat16 autocast"), Column("samples_per_s", "samples/s", "{:,.0f}"),
+           Column("peak_mib", "peak MiB", "{:,.0f}"))
+
+
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", default="docs/results/gpu-check/gpu_check.json")
-    args = parser.parse_args()
+    parser.add_argument("--out", type=Path, default=Path("docs/results/gpu-check"), help="record folder")
+    args = parser.parse_args(argv)
     cuda = torch.cuda.is_available()
     device = torch.device("cuda" if cuda else "cpu")
     if not cuda:
@@ -99,10 +107,18 @@ def main() -> None:
     print(f"TrainingObjective on {objective.device} (amp={objective.amp}): valid {evaluation.valid:.2f}, "
           f"{evaluation.cost_seconds:.1f}s", flush=True)
     # Each part prints and saves when it is done, so that a run stopped at a time limit keeps what it measured.
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
     record = {"device": str(device), "rows": rows, "training_valid": evaluation.valid}
-    out.write_text(json.dumps(record, indent=2))
+    notes = [f"TrainingObjective on {objective.device} (amp={objective.amp}), Cora, {objective.epochs} epochs: "
+             f"valid {evaluation.valid:.2f}, {evaluation.cost_seconds:.1f} s."]
+    columns = COLUMNS + ((Column("error"),) if any("error" in r for r in rows) else ())
+    caption = (f"Training throughput on {device}, mean over {steps} steps after 2 warm-up steps (images: random "
+               f"{size}x{size}, batch {batch}; graphs: every node of Cora), without and with bfloat16 autocast.")
+
+    def save() -> None:
+        write_measurements(args.out, rows, command=command_line(__file__, argv), caption=caption, columns=columns,
+                           notes="\n\n".join(notes), data={"gpu_check.json": record})
+
+    save()
     epochs = 30 if cuda else 2
     citeseer = load_dataset("CiteSeer")
     repeats = repeatability(space, citeseer, device, epochs=epochs)
@@ -113,13 +129,20 @@ def main() -> None:
         if not r["same"]:
             print(f"  {r['arch']}: valid {r['valid']} test {r['test']}")
     record["repeatability"] = repeats
-    out.write_text(json.dumps(record, indent=2))
+    notes.append(f"Same seed twice on {device} (CiteSeer, {epochs} epochs, hidden 64): {same} of {len(repeats)} "
+                 "architectures gave the same valid and test accuracy; " + "; ".join(
+                     f"{r['arch']}: valid {r['valid'][0]}/{r['valid'][1]}, test {r['test'][0]}/{r['test'][1]}"
+                     for r in repeats) + ".")
+    save()
     speed = cpu_vs_device(space, citeseer, device, epochs=30) if cuda else []
     for r in speed:
         print(f"CiteSeer, {r['epochs']} epochs, hidden 64, {r['arch']}: {r['cpu_seconds']:.2f}s on one CPU thread, "
               f"{r['device_seconds']:.2f}s on {device} ({r['cpu_seconds'] / r['device_seconds']:.1f}x)", flush=True)
     record["cpu_vs_device"] = speed
-    out.write_text(json.dumps(record, indent=2))
+    notes += [f"CiteSeer, {r['epochs']} epochs, hidden 64, {r['arch']}: {r['cpu_seconds']:.2f} s on one CPU thread, "
+              f"{r['device_seconds']:.2f} s on {device}." for r in speed]
+    save()
+    return 0
 
 
 #: One architecture per op of NAS-Bench-Graph's space, so that each op's kernels are seen.
@@ -163,4 +186,4 @@ def cpu_vs_device(space, citeseer, device: torch.device, *, epochs: int) -> list
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -54,8 +54,9 @@ class Column:
     Args:
         key: The row's field shown.
         header: The column's heading (default: ``key``).
-        format: A :meth:`str.format` pattern for the value, e.g. ``"{:.3f}"`` (default: a float to 3 decimals, a
-            list or tuple joined by ``", "``, anything else as ``str``). A missing or ``None`` value shows as ``-``.
+        format: A :meth:`str.format` pattern for the value, e.g. ``"{:.3f}"``, applied to each item of a list or
+            tuple, joined by ``", "`` (default: a float to 3 decimals, anything else as ``str``). A missing or
+            ``None`` value shows as ``-``.
     """
 
     key: str
@@ -67,9 +68,14 @@ class Column:
         value = row.get(self.key)
         if value is None:
             return "-"
+        if isinstance(value, (list, tuple)):
+            return ", ".join(self._text(v) for v in value)
+        return self._text(value)
+
+    def _text(self, value: Any) -> str:
         if self.format is not None:
             return self.format.format(value)
-        return _plain(value)
+        return f"{value:.3f}" if isinstance(value, float) else str(value)
 
 
 def markdown_table(rows: Sequence[Mapping[str, Any] | Any], columns: Sequence[Column] | None = None) -> str:
@@ -223,14 +229,6 @@ def _csv_cell(value: Any) -> Any:
     if isinstance(value, (list, tuple, dict)):
         return json.dumps(value)
     return value
-
-
-def _plain(value: Any) -> str:
-    if isinstance(value, float):
-        return f"{value:.3f}"
-    if isinstance(value, (list, tuple)):
-        return ", ".join(_plain(v) for v in value)
-    return str(value)
 
 
 def _check_name(name: str, suffixes: tuple[str, ...], *, what: str) -> None:

@@ -44,6 +44,8 @@ def test_the_table_defaults_to_every_field_and_rows_keep_lists_as_json(tmp_path:
     assert (tmp_path / "table.md").read_text() == (
         "| space | seconds | amp | peak |\n| --- | --- | --- | --- |\n| nb201 | 1.500, 2.250 | True | - |\n"
         "| darts | - | False | - |\n")
+    each = Column("seconds", "runs (s)", "{:.2f}")  # a format applies to each item of a list
+    assert markdown_table(rows[:1], [each]) == "| runs (s) |\n| --- |\n| 1.50, 2.25 |\n"
     with (tmp_path / "runs.csv").open(newline="") as handle:
         assert list(csv.DictReader(handle)) == [
             {"space": "nb201", "seconds": "[1.5, 2.25]", "amp": "True", "peak": ""},
