@@ -11,6 +11,8 @@ from typing import Any
 import torch
 from torch import Tensor
 from torch_geometric.data import Data, HeteroData, InMemoryDataset
+from torch_geometric.data.data import DataEdgeAttr, DataTensorAttr
+from torch_geometric.data.storage import BaseStorage, EdgeStorage, GlobalStorage, NodeStorage
 
 from latentnas.datasets import DatasetError, GraphSplits
 from latentnas.errors import first_line
@@ -67,9 +69,6 @@ def _read_folder(folder: Path) -> Any:
 
 
 def _read(path: Path) -> Any:
-    from torch_geometric.data.data import DataEdgeAttr, DataTensorAttr
-    from torch_geometric.data.storage import BaseStorage, EdgeStorage, GlobalStorage, NodeStorage
-
     allowed = torch.serialization.get_safe_globals()
     # NOTE: only what is not allowed already: leaving the context removes what it added (PyG allows Data itself).
     extra = [g for g in (DataEdgeAttr, DataTensorAttr, BaseStorage, GlobalStorage, NodeStorage, EdgeStorage, Data,

@@ -21,6 +21,8 @@ import torch
 from torch import Tensor
 from torch_geometric.data import Data
 from torch_geometric.data import Dataset as PygDataset
+from torch_geometric.datasets import Planetoid, TUDataset
+from torch_geometric.transforms import RandomNodeSplit
 
 from latentnas.errors import LatentNASError, UnknownNameError
 from latentnas.networks.splits import DataSplit, GraphSplits, TensorSplits
@@ -80,6 +82,7 @@ def split_tensors(X: Tensor, y: Tensor, *, seed: int = 0,
 
 def load_digits(*, seed: int = 0) -> tuple[TensorSplits, Task]:
     """scikit-learn's 8x8 digits (1,797 images, 10 classes), scaled to ``[0, 1]``, split 60/20/20 with ``seed``."""
+    # NOTE: imported here: scikit-learn takes about a second to import, and only the digits need it.
     from sklearn.datasets import load_digits as sk_digits
 
     bunch = sk_digits()
@@ -90,8 +93,6 @@ def load_digits(*, seed: int = 0) -> tuple[TensorSplits, Task]:
 
 def load_planetoid(name: str, *, root: str | Path | None = None) -> tuple[Data, Task]:
     """A Planetoid graph with its public train/validation/test masks (downloaded by PyG when missing)."""
-    from torch_geometric.datasets import Planetoid
-
     folder = Path(root) if root is not None else default_root() / "planetoid"
     if root is None and name in SHIPPED:
         _install_shipped(name, folder)
@@ -105,8 +106,6 @@ def load_planetoid(name: str, *, root: str | Path | None = None) -> tuple[Data, 
 
 def load_tudataset(name: str, *, root: str | Path | None = None) -> tuple[Any, Task]:
     """A TUDataset graph collection (downloaded by PyG when missing); split it with :func:`split_graphs`."""
-    from torch_geometric.datasets import TUDataset
-
     folder = Path(root) if root is not None else default_root() / "tudataset"
     try:
         dataset = TUDataset(str(folder), name)
@@ -121,10 +120,10 @@ def load_torchvision(name: str, *, root: str | Path, seed: int = 0, valid_fracti
                      ) -> tuple[TensorSplits, Task]:
     """An image dataset of torchvision from files under ``root`` (no download), held in memory as float tensors;
     the validation split is a seeded ``valid_fraction`` of the training set."""
-    try:
+    try:  # NOTE: torchvision is optional (the `vision` extra): only these datasets need it.
         import torchvision
     except ImportError:
-        raise DatasetError(f"dataset '{name}' needs torchvision: pip install torchvision") from None
+        raise DatasetError(f"dataset '{name}' needs torchvision: pip install 'latentnas[vision]'") from None
     cls = getattr(torchvision.datasets, name)
     try:
         train, test = cls(str(root), train=True, download=False), cls(str(root), train=False, download=False)
@@ -219,8 +218,6 @@ def split_data(data: Any, task: Task, *, seed: int = 0) -> tuple[Any, DataSplit]
         if min(sizes[:2]) < 1:
             raise DatasetError(f"{_MASKS[sizes.index(0)]} selects no node; training and validation need some")
         return graph, DataSplit("nodes", sizes)  # type: ignore[arg-type]
-    from torch_geometric.transforms import RandomNodeSplit
-
     sizes = _split_sizes(n, NODE_FRACTIONS)
     # NOTE: RandomNodeSplit draws from the global generator; fork_rng seeds it here and leaves it as it was.
     with torch.random.fork_rng(devices=[]):

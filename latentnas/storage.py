@@ -24,6 +24,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import hashlib
+import importlib.util
 import logging
 import os
 import warnings
@@ -32,6 +33,8 @@ from pathlib import Path
 from typing import Any
 
 import optuna
+import sqlalchemy
+from optuna.storages.journal import JournalFileBackend
 
 from latentnas.errors import InvalidArgumentError, StorageError, first_line
 from latentnas.heartbeat import (
@@ -108,8 +111,6 @@ def _postgres_driver(url: str) -> str:
     scheme, sep, rest = url.partition("://")
     if scheme not in ("postgresql", "postgres"):
         return url
-    import importlib.util
-
     for module, dialect in (("psycopg", "postgresql+psycopg"), ("psycopg2", "postgresql+psycopg2")):
         if importlib.util.find_spec(module) is not None:
             return f"{dialect}{sep}{rest}"
@@ -161,8 +162,6 @@ def _schema_lock(url: str) -> Iterator[None]:
         finally:
             os.close(fd)  # releases the lock
     elif url.startswith(("postgresql:", "postgresql+", "postgres:")):
-        import sqlalchemy
-
         key = int.from_bytes(hashlib.sha256(b"latentnas optuna schema").digest()[:7], "big")
         engine = sqlalchemy.create_engine(url)
         try:
@@ -179,8 +178,6 @@ def _schema_lock(url: str) -> Iterator[None]:
 
 
 def _open_journal(url: str) -> optuna.storages.JournalStorage:
-    from optuna.storages.journal import JournalFileBackend
-
     path = Path(url[len("journal://") :] if url.startswith("journal://") else url)
     if not path.name:
         raise StorageError(f"cannot open storage '{url}': no file name")

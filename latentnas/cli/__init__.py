@@ -58,12 +58,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return done.code if isinstance(done.code, int) else EXIT_USAGE
     logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     if not args.debug:
-        import optuna
+        import optuna  # NOTE: here, after parsing: `--help`, `--version` and usage errors import no Optuna.
 
         optuna.logging.set_verbosity(optuna.logging.WARNING)
     try:
         if getattr(args, "threads", None) is not None:
-            import torch
+            import torch  # NOTE: here, after parsing: `--help`, `--version` and usage errors import no torch.
 
             torch.set_num_threads(args.threads)
         out = args.func(args)

@@ -7,6 +7,8 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from tqdm import tqdm
+
 from latentnas.errors import InvalidArgumentError
 
 #: How a command module adds a subcommand: ``add(name, func, help)`` returns its parser (with --json, --threads).
@@ -25,8 +27,6 @@ def table(rows: Sequence[Sequence[Any]], header: Sequence[str]) -> str:
 def progress(total: int, *, disable: bool, unit: str = "arch", desc: str = "unique architectures") -> Any:
     if disable:
         return None
-    from tqdm import tqdm
-
     return tqdm(total=total or None, unit=unit, desc=desc, file=sys.stderr, leave=True)
 
 

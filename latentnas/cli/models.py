@@ -4,6 +4,7 @@ an encoder in."""
 from __future__ import annotations
 
 import argparse
+import time
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,7 @@ from latentnas.errors import InvalidArgumentError
 
 
 def cmd_spaces(args: argparse.Namespace) -> dict[str, Any]:
+    # NOTE: imported when the command runs, so that `latentnas --help` and `--version` import no torch.
     from latentnas.spaces import SPACES, get_space
 
     rows: list[dict[str, Any]] = []
@@ -28,6 +30,7 @@ def cmd_spaces(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def cmd_benchmarks(args: argparse.Namespace) -> dict[str, Any]:
+    # NOTE: imported when the command runs, so that `latentnas --help` and `--version` import no torch.
     from latentnas.benchmarks import BENCHMARKS, get_benchmark
 
     rows = []
@@ -42,6 +45,7 @@ def cmd_benchmarks(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def cmd_export(args: argparse.Namespace) -> dict[str, Any]:
+    # NOTE: imported when the command runs, so that `latentnas --help` and `--version` import no torch.
     from latentnas.networks import Task
     from latentnas.networks.export import export_network
     from latentnas.spaces import get_space
@@ -80,8 +84,7 @@ def cmd_export(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def cmd_pretrain(args: argparse.Namespace) -> dict[str, Any]:
-    import time
-
+    # NOTE: imported when the command runs, so that `latentnas --help` and `--version` import no torch.
     from latentnas.spaces import get_space
     from latentnas.vae import default_train_config, save_checkpoint, train_vae
 
@@ -127,7 +130,8 @@ def cmd_pretrain(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def cmd_encoder_info(args: argparse.Namespace) -> dict[str, Any]:
-    import time
+    # NOTE: imported when the command runs, so that `latentnas --help` and `--version` import no torch.
+    import torch
 
     from latentnas.vae import checkpoint_space, load_checkpoint
     from latentnas.vae.metrics import prior_metrics, reconstruction_accuracy
@@ -136,8 +140,6 @@ def cmd_encoder_info(args: argparse.Namespace) -> dict[str, Any]:
     vae, manifest = load_checkpoint(args.path, space=space)
     start = time.perf_counter()
     archs = space.pretraining_archs(samples=args.samples, seed=args.seed + 1)
-    import torch
-
     keys = {space.canonical_key(a) for a in archs} if space.is_finite else set()
     prior = prior_metrics(space, vae, train_keys=keys, num_samples=10_000,
                           generator=torch.Generator().manual_seed(args.seed))

@@ -18,6 +18,7 @@ def load_study(name: str, url: str) -> Any:
         StorageError: No storage at ``url`` (a SQLite file is never created to be read).
         UnknownNameError: No study ``name`` there.
     """
+    # NOTE: imported when the command runs, so that `latentnas --help` and `--version` import no Optuna.
     import optuna
 
     from latentnas.storage import open_storage
@@ -32,6 +33,7 @@ def load_study(name: str, url: str) -> Any:
 
 
 def cmd_report(args: argparse.Namespace) -> dict[str, Any]:
+    # NOTE: imported when the command runs, so that `latentnas --help` and `--version` import no torch.
     from latentnas.evaluation.study_page import redact, write_report
     from latentnas.storage import default_storage
 

@@ -23,6 +23,8 @@ from torch import Tensor
 
 from latentnas.spaces import SearchSpace
 from latentnas.storage import data_home
+from latentnas.vae.checkpoint import default_checkpoint, load_checkpoint
+from latentnas.vae.metrics import encode_means
 
 logger = logging.getLogger(__name__)
 
@@ -97,8 +99,6 @@ class LatentMap:
 
     def locate(self, archs: list[Any]) -> Tensor:
         """The 2-D points of ``archs`` (``n x 2``): read from the map where their key is in it, else encoded."""
-        from latentnas.vae.metrics import encode_means
-
         keys = [self.space.canonical_key(a) for a in archs]
         out = torch.zeros(len(archs), 2, dtype=torch.float64)
         missing = [i for i, k in enumerate(keys) if k not in self.index]
@@ -124,9 +124,6 @@ def latent_map(space: SearchSpace[Any], checkpoint: str | Path | None = None, *,
     Raises:
         CheckpointError: The checkpoint is missing, altered or for another space.
     """
-    from latentnas.vae.checkpoint import default_checkpoint, load_checkpoint
-    from latentnas.vae.metrics import encode_means
-
     path = Path(checkpoint) if checkpoint is not None else default_checkpoint(space)
     vae, manifest = load_checkpoint(path, space=space)
     sha = str(manifest["sha256"])

@@ -188,7 +188,7 @@ def pyplot() -> Any:
     Raises:
         LatentNASError: matplotlib is not installed (an install that skipped dependencies).
     """
-    try:
+    try:  # NOTE: imported on first use: importing the reporting modules needs no matplotlib, nor its half second.
         import matplotlib
     except ImportError:
         raise LatentNASError("plots need matplotlib, a dependency of latentnas: pip install matplotlib") from None

@@ -13,11 +13,12 @@ from typing import Any
 
 import torch
 
+from latentnas.errors import LatentNASError
 from latentnas.evaluation.latent_map import LatentMap
 from latentnas.evaluation.report import pyplot
 from latentnas.evaluation.runs import TOP_FRACTION
 from latentnas.evaluation.study_report import StudyReport
-from latentnas.pareto import METRIC_UNITS
+from latentnas.pareto import METRIC_UNITS, Constraint
 
 #: Where a regret of exactly 0 (the table's optimum found) is drawn on the log axis.
 REGRET_FLOOR = 1e-3
@@ -163,9 +164,6 @@ def plot_front(report: StudyReport, path: str | Path) -> Path:
 
 
 def _draw_bound(ax: Any, report: StudyReport, text: str) -> None:
-    from latentnas.errors import LatentNASError
-    from latentnas.pareto import Constraint
-
     try:
         c = Constraint.parse(text)
     except LatentNASError:
@@ -220,6 +218,7 @@ def plot_map(report: StudyReport, lmap: LatentMap, path: str | Path, *, warning:
     if len(evaluated) <= PATH_LINE_MAX:
         ax.plot(pts[:, 0], pts[:, 1], "-", color="k", lw=0.7, alpha=0.5, zorder=2)
     if cmap_values is None:
+        # NOTE: not at the top: this module leaves importing matplotlib to pyplot() (one clear error if it is missing).
         from matplotlib.colors import ListedColormap
 
         # Light (early) to dark (late) red, never white: the first architectures stay visible on the map.

@@ -24,6 +24,7 @@ import optuna
 
 from latentnas import __version__
 from latentnas.errors import LatentNASError
+from latentnas.evaluation.latent_map import latent_map
 from latentnas.evaluation.runs import TOP_FRACTION
 from latentnas.evaluation.study_figures import metric_label, plot_front, plot_map, plot_progress, title
 from latentnas.evaluation.study_report import Evaluated, StudyReport, analyze
@@ -69,8 +70,6 @@ def write_report(study: optuna.Study, out: str | Path, *, checkpoint: str | Path
 
 def _map(report: StudyReport, path: Path, checkpoint: str | Path | None) -> tuple[dict[str, Path], str | None]:
     """The latent map, or a note saying why there is none; and the line that says which encoder drew it."""
-    from latentnas.evaluation.latent_map import latent_map
-
     try:
         lmap = latent_map(report.space, checkpoint)
     except LatentNASError as err:  # no shipped encoder for the space, or the given one is for another space

@@ -20,6 +20,7 @@ import torch
 from optuna.trial import FrozenTrial, TrialState
 from torch import Tensor
 
+from latentnas.benchmarks import get_benchmark
 from latentnas.errors import InvalidArgumentError, LatentNASError
 from latentnas.evaluation.runs import TOP_FRACTION
 from latentnas.pareto import CONSTRAINTS_ATTR, OBJECTIVES_ATTR, Front, hypervolume, metric_value, oriented, pareto_mask
@@ -230,8 +231,6 @@ def _space(name: str, identity: Mapping[str, Any], notes: list[str]) -> tuple[Se
     """The study's space, and its benchmark where the identity names one (``None`` otherwise)."""
     benchmark, dataset = identity.get("benchmark"), identity.get("dataset")
     if benchmark and dataset:
-        from latentnas.benchmarks import get_benchmark
-
         try:
             bench = get_benchmark(str(benchmark))
             space = bench.space(bench.check_dataset(str(dataset)))

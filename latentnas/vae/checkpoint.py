@@ -14,14 +14,14 @@ import math
 import os
 import pickle
 import warnings
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 import torch
 
+from latentnas import __version__
 from latentnas.errors import CheckpointError, LatentNASError, first_line
-from latentnas.spaces.base import SearchSpace
+from latentnas.spaces import SPACES, SearchSpace, get_space
 from latentnas.vae.model import GraphVAE, VAEConfig, build_vae
 
 FORMAT_VERSION = 1
@@ -45,8 +45,6 @@ def default_checkpoint(space: str | SearchSpace[Any]) -> Path:
     folder = shipped_checkpoint_dir()
     path = folder / f"{space_name}.pt"
     if not path.is_file():
-        from latentnas.spaces import SPACES
-
         shipped = sorted(p.stem for p in folder.glob("*.pt")) if folder.is_dir() else []
         how = (f"`latentnas pretrain --space {space_name}`" if space_name in SPACES else
                "`latentnas.vae.train_vae` on this space, saved with `save_checkpoint`,")
@@ -63,16 +61,8 @@ def manifest_path(path: str | Path) -> Path:
 
 
 def package_version() -> str:
-    """``latentnas.__version__`` if set, else the installed distribution's version, else ``"unknown"``."""
-    try:
-        import latentnas
-
-        version = getattr(latentnas, "__version__", None)
-        if isinstance(version, str):
-            return version
-        return metadata.version("latentnas")
-    except (ImportError, metadata.PackageNotFoundError):
-        return "unknown"
+    """The version written into a manifest: ``latentnas.__version__``."""
+    return __version__
 
 
 def _sha256(path: Path) -> str:
@@ -192,8 +182,6 @@ def checkpoint_space(path: str | Path) -> SearchSpace[Any]:
     Raises:
         CheckpointError: If the manifest is missing or broken, or names a space or ops latentnas does not have.
     """
-    from latentnas.spaces import get_space  # the registry imports every space module lazily; keep this one lazy too
-
     manifest = read_manifest(path)
     try:
         space = get_space(manifest["space"])
