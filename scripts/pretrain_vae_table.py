@@ -3,10 +3,11 @@ seconds per space x encoder x decoder.
 
 Example (the measured table in the VAE issue):
     .venv/bin/python scripts/pretrain_vae_table.py --spaces nasbench-graph nasbench201 --encoders dag gin \
-        --decoders oneshot --threads 2 --json runs/vae_table.jsonl
+        --decoders oneshot --threads 2 --out runs/vae-table
 
 Training uses each space's canonical representatives (``SearchSpace.pretraining_archs``) and the space's
-defaults (``default_train_config``) unless overridden on the command line.
+defaults (``default_train_config``) unless overridden on the command line. With --out, a record is written there
+after each row (one row per space, encoder and decoder in runs.csv, table.md, command and commit).
 """
 
 from __future__ import annotations
@@ -14,16 +15,23 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sys
 import time
 from pathlib import Path
 
 import torch
 
+from latentnas.evaluation.measurements import Column, command_line, markdown_table, write_measurements
 from latentnas.spaces import get_space
 from latentnas.vae import train_vae
 
+COLUMNS = (Column("space"), Column("encoder"), Column("decoder"),
+           *(Column(key, format="{:.4f}") for key in ("holdout_recon", "train_recon", "validity", "uniqueness",
+                                                       "novelty", "coverage")),
+           Column("train_s", format="{:.1f}"), Column("load"))
 
-def main() -> None:
+
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--spaces", nargs="+", default=["nasbench-graph", "nasbench201"])
     parser.add_argument("--encoders", nargs="+", default=[None], help="dag, gin (default: the space's default)")
@@ -37,8 +45,8 @@ def main() -> None:
     parser.add_argument("--holdout", type=float)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=2, help="torch intra-op threads")
-    parser.add_argument("--json", type=Path, help="append one JSON object per row to this file")
-    args = parser.parse_args()
+    parser.add_argument("--out", type=Path, help="record folder, rewritten after each row")
+    args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
 
     rows = []
@@ -67,18 +75,12 @@ def main() -> None:
                 }
                 rows.append(row)
                 print(json.dumps(row), flush=True)
-                if args.json:
-                    args.json.parent.mkdir(parents=True, exist_ok=True)
-                    with args.json.open("a") as handle:
-                        handle.write(json.dumps(row) + "\n")
-    header = ["space", "encoder", "decoder", "holdout_recon", "train_recon", "validity", "uniqueness", "novelty",
-              "coverage", "train_s", "load"]
-    print("| " + " | ".join(header) + " |")
-    print("|" + "---|" * len(header))
-    for row in rows:
-        cells = [f"{row[h]:.4f}" if isinstance(row[h], float) else str(row[h]) for h in header]
-        print("| " + " | ".join(cells) + " |")
+                if args.out:
+                    write_measurements(args.out, rows, command=command_line(__file__, argv), columns=COLUMNS,
+                                       caption="Graph VAEs pretrained on each space's canonical architectures")
+    print(markdown_table(rows, COLUMNS))
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -6,7 +6,8 @@ Replays latent BO (its options as given) for each seed on a finite tabular bench
 lengthscale (in the targets' standardized units), the range of posterior means (in values) of the unevaluated
 top-0.1 % architectures, their best ranks by analytic LogEI among all unevaluated architectures (the sampler's screen
 keeps the best 128), and the Spearman correlation of the posterior mean with the truth over unevaluated
-architectures, all of them and those above the table's median. Writes stalled.json under --out.
+architectures, all of them and those above the table's median. Writes a record under --out: one row per seed,
+checkpoint and outcome (runs.csv), table.md, command and commit.
 
 Example:
   python scripts/stalled_seeds.py --dataset cifar10 --seeds 2 18 --checkpoints 30 50 80
@@ -18,12 +19,12 @@ import argparse
 import json
 import math
 import sys
-from pathlib import Path
 
 import optuna
 import torch
 from scipy.stats import spearmanr
 
+from latentnas.evaluation.measurements import Column, command_line, write_measurements
 from latentnas.evaluation.runs import TOP_FRACTION
 from latentnas.objectives import BenchmarkObjective
 from latentnas.samplers import History, make_sampler
@@ -42,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--checkpoints", type=int, nargs="+", default=[30, 50, 80])
     parser.add_argument("--options", default="{}",
                         help="latent-bo options as JSON, e.g. '{\"outcome\": \"standardize\"}'")
-    parser.add_argument("--out", default="/tmp/stalled-seeds")
+    parser.add_argument("--out", default="/tmp/stalled-seeds", help="record folder")
     args = parser.parse_args(argv)
     torch.set_num_threads(1)
     optuna.logging.set_verbosity(optuna.logging.WARNING)
@@ -93,10 +94,17 @@ def main(argv: list[str] | None = None) -> int:
                       f"top mean {min(row['top_mean'], default='-')}-{max(row['top_mean'], default='-')} "
                       f"top LogEI ranks {row['top_logei_ranks'][:4]} "
                       f"spearman {row['spearman']:.2f} upper half {row['spearman_upper_half']:.2f}")
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "stalled.json").write_text(json.dumps({"args": vars(args), "rows": rows}, indent=1))
+    caption = (f"latent-bo on {args.benchmark}/{args.dataset} with options {args.options}: the GP at "
+               f"{', '.join(map(str, args.checkpoints))} observations of each seed's search, fitted once per outcome")
+    write_measurements(args.out, rows, command=command_line(__file__, argv), caption=caption, columns=COLUMNS)
     return 0
+
+
+COLUMNS = (Column("seed"), Column("n", "observations"), Column("outcome"), Column("incumbent", format="{:.2f}"),
+           Column("noise_std", "noise std", "{:.3f}"), Column("lengthscale", format="{:.2f}"),
+           Column("top_mean", "posterior mean of the unevaluated top 0.1 %", "{:.2f}"),
+           Column("top_logei_ranks", "their LogEI ranks"), Column("spearman", "Spearman", "{:.2f}"),
+           Column("spearman_upper_half", "Spearman, upper half", "{:.2f}"))
 
 
 if __name__ == "__main__":

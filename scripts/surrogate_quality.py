@@ -6,20 +6,22 @@ Matérn: latent BO's default). For each of --splits random splits, a GP is fitte
 Spearman correlation between its posterior mean and the benchmark's validation accuracy is measured on --test others.
 The ``-finetuned`` rows first fine-tune the VAE on the split's --train labelled architectures
 (:func:`~latentnas.vae.finetune.finetune_latent_space`, every architecture of the space unlabelled) and take ``z`` or
-``decoded`` from the fine-tuned space. Prints a table and writes surrogate.json under --out.
+``decoded`` from the fine-tuned space. For each benchmark and dataset of --cases, prints a table; writes a record of
+them all under --out: one row per case and inputs (runs.csv), table.md, the settings and fine-tuning times
+(surrogate.json), command and commit.
 
 Example:
-  python scripts/surrogate_quality.py --benchmark nasbench201 --dataset cifar10
+  python scripts/surrogate_quality.py --cases nasbench201:cifar10 nasbench-graph:cora --out docs/results/surrogate
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import torch
 from botorch.fit import fit_gpytorch_mll
@@ -29,6 +31,7 @@ from gpytorch.kernels import MaternKernel, ScaleKernel
 from gpytorch.mlls import ExactMarginalLogLikelihood
 from scipy.stats import spearmanr
 
+from latentnas.evaluation.measurements import Column, command_line, markdown_table, write_measurements
 from latentnas.objectives import BenchmarkObjective
 from latentnas.surrogate import LatentSurrogate, load_latent_space
 from latentnas.vae.checkpoint import default_checkpoint
@@ -37,9 +40,9 @@ from latentnas.vae.finetune import finetune_latent_space
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--benchmark", default="nasbench201")
-    parser.add_argument("--dataset", default="cifar10")
-    parser.add_argument("--checkpoint", default=None, help="default: the space's shipped checkpoint")
+    parser.add_argument("--cases", nargs="+", default=["nasbench201:cifar10", "nasbench-graph:cora"],
+                        help="BENCHMARK:DATASET pairs")
+    parser.add_argument("--checkpoint", default=None, help="default: the space's shipped checkpoint (one case only)")
     parser.add_argument("--train", type=int, default=100)
     parser.add_argument("--test", type=int, default=3000)
     parser.add_argument("--splits", type=int, default=3)
@@ -47,11 +50,39 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--finetune-lr", type=float, default=1e-3)
     parser.add_argument("--recon-weight", type=float, default=1.0)
     parser.add_argument("--threads", type=int, default=1)
-    parser.add_argument("--out", type=Path, default=Path("docs/results/surrogate"))
+    parser.add_argument("--out", type=Path, default=Path("docs/results/surrogate"), help="record folder")
     args = parser.parse_args(argv)
+    if args.checkpoint is not None and len(args.cases) > 1:
+        parser.error("--checkpoint applies to one case")
     torch.set_num_threads(args.threads)
+    rows, seconds = [], {}
+    for case in args.cases:
+        benchmark, dataset = case.split(":")
+        case_rows, seconds[case] = measure(benchmark, dataset, args)
+        rows += case_rows
+        print(f"GP surrogate on {case}: fitted on {args.train}, Spearman on {args.test}, {args.splits} splits\n\n"
+              + markdown_table(case_rows, COLUMNS[1:]))
+    caption = (f"GP surrogate quality: fitted on {args.train} random canonical architectures, Spearman of the "
+               f"posterior mean against validation accuracy on {args.test} others, {args.splits} splits.")
+    notes = "".join(
+        f"Fine-tuning on {args.train} labelled architectures ({case}): {statistics.median(values):.1f} s (median of "
+        f"{len(values)}; {args.finetune_steps} steps, lr {args.finetune_lr}, recon weight {args.recon_weight}).\n"
+        for case, values in seconds.items() if values)
+    write_measurements(args.out, rows, command=command_line(__file__, argv), caption=caption, columns=COLUMNS,
+                       notes=notes, data={"surrogate.json": {
+                           "train": args.train, "test": args.test, "splits": args.splits,
+                           "finetune": {"steps": args.finetune_steps, "lr": args.finetune_lr,
+                                        "recon_weight": args.recon_weight, "seconds": seconds}}})
+    return 0
 
-    objective = BenchmarkObjective(args.benchmark, args.dataset)
+
+COLUMNS = (Column("case", "benchmark"), Column("inputs", "GP inputs"), Column("kernel"),
+           Column("spearman", "Spearman per split", "{:.3f}"), Column("median", format="{:.3f}"))
+
+
+def measure(benchmark: str, dataset: str, args: argparse.Namespace) -> tuple[list[dict[str, Any]], list[float]]:
+    """The rows of one benchmark and dataset, and the seconds of each fine-tuning."""
+    objective = BenchmarkObjective(benchmark, dataset)
     space = objective.space
     archs = space.pretraining_archs()
     y = torch.tensor([objective(a).valid for a in archs], dtype=torch.float64)
@@ -81,25 +112,9 @@ def main(argv: list[str] | None = None) -> int:
         for name, (X, ard) in tuned_inputs.items():
             rhos.setdefault(name, []).append(gp_spearman(X, y, train, test, ard=ard))
             kernels[name] = ard
-    rows = [{"inputs": name, "kernel": "ARD Matern-5/2" if kernels[name] else "isotropic Matern-5/2",
-             "spearman": values, "median": statistics.median(values)} for name, values in rhos.items()]
-
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / f"surrogate-{args.benchmark}-{args.dataset}.json").write_text(json.dumps(
-        {"benchmark": args.benchmark, "dataset": args.dataset, "train": args.train, "test": args.test,
-         "finetune": {"steps": args.finetune_steps, "lr": args.finetune_lr, "recon_weight": args.recon_weight,
-                      "seconds": seconds},
-         "rows": rows}, indent=2))
-    print(f"GP surrogate on {args.benchmark}/{args.dataset}: fitted on {args.train}, Spearman on {args.test}, "
-          f"{args.splits} splits\n")
-    print("| GP inputs | kernel | Spearman per split | median |")
-    print("| --- | --- | --- | --- |")
-    for r in rows:
-        print(f"| {r['inputs']} | {r['kernel']} | {', '.join(f'{v:.3f}' for v in r['spearman'])} | {r['median']:.3f} |")
-    if seconds:
-        print(f"\nfine-tuning on {args.train} labelled architectures: {statistics.median(seconds):.1f} s (median of "
-              f"{len(seconds)}; {args.finetune_steps} steps, lr {args.finetune_lr}, recon weight {args.recon_weight})")
-    return 0
+    return [{"case": f"{benchmark}/{dataset}", "inputs": name,
+             "kernel": "ARD Matern-5/2" if kernels[name] else "isotropic Matern-5/2", "spearman": values,
+             "median": statistics.median(values)} for name, values in rhos.items()], seconds
 
 
 def gp_spearman(X: torch.Tensor, y: torch.Tensor, train: torch.Tensor, test: torch.Tensor, *, ard: bool) -> float:

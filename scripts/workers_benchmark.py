@@ -4,9 +4,12 @@ Each evaluation is an NB201 lookup held for its simulated training time (the tab
 ``--time-scale``, so that evaluations, not the CPU, are what workers share, as with real training on several GPUs.
 For every sampler, number of workers and seed, a fresh study on a SQLite file (``--storage-kind journal`` for a journal
 file) gets ``--budget`` unique architectures from that many processes started together; the clock runs from the moment
-all of them are ready to the end of the study's last trial.
+all of them are ready to the end of the study's last trial. Prints a table; with --out, writes a record there: one
+row per study (runs.csv), the table (table.md), command and commit.
 
-    .venv/bin/python scripts/workers_benchmark.py --workers 1 2 4 --samplers random latent-bo --seeds 2 --budget 30
+Example:
+  python scripts/workers_benchmark.py --workers 1 2 4 --samplers random latent-bo --seeds 2 --budget 30 \
+      --out docs/results/workers-nasbench201
 """
 
 from __future__ import annotations
@@ -20,6 +23,8 @@ import tempfile
 import time
 from pathlib import Path
 from typing import Any
+
+from latentnas.evaluation.measurements import Column, command_line, markdown_table, write_measurements
 
 TOP = 0.001  # the top 0.1 % by validation accuracy
 
@@ -94,7 +99,7 @@ def run(sampler: str, workers: int, seed: int, args: argparse.Namespace, folder:
             "simulated": result.history[-1]["cumulative_cost"] * args.time_scale if result.history else 0.0}
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2, 4])
     parser.add_argument("--samplers", nargs="+", default=["random", "latent-bo"])
@@ -103,8 +108,8 @@ def main() -> None:
     parser.add_argument("--time-scale", type=float, default=1 / 4000,
                         help="seconds held per simulated training second (NB201 cifar10: ~1830 s on average)")
     parser.add_argument("--storage-kind", choices=("sqlite", "journal"), default="sqlite")
-    parser.add_argument("--out", default=None, help="also write the table here (markdown)")
-    args = parser.parse_args()
+    parser.add_argument("--out", type=Path, default=None, help="record folder (default: print the table only)")
+    args = parser.parse_args(argv)
 
     rows: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory() as folder:
@@ -115,24 +120,29 @@ def main() -> None:
                     r = rows[-1]
                     print(f"{sampler} x{workers} seed {seed}: {r['wall']:.1f} s, {r['unique']} unique, "
                           f"hit {r['hit']}, best test {r['best_test']}", file=sys.stderr)
-    lines = [f"NB201 cifar10, {args.budget} unique architectures per study, evaluations held "
-             f"{args.time_scale:g} s per simulated second, {args.seeds} seeds, {args.storage_kind} storage", "",
-             "| sampler | workers | wall-clock (s) | speed-up | top-0.1 % hit rate | test at best valid | unique |",
-             "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    table = []
     for sampler in args.samplers:
         one = statistics.mean(r["wall"] for r in rows if r["sampler"] == sampler and r["workers"] == min(args.workers))
         for workers in args.workers:
             group = [r for r in rows if r["sampler"] == sampler and r["workers"] == workers]
             wall = statistics.mean(r["wall"] for r in group)
             tests = [r["best_test"] for r in group if r["best_test"] is not None]
-            lines.append(f"| {sampler} | {workers} | {wall:.1f} | {one / wall:.2f} | "
-                         f"{sum(r['hit'] for r in group)}/{len(group)} | "
-                         f"{statistics.mean(tests):.2f} | {'/'.join(str(r['unique']) for r in group)} |")
-    table = "\n".join(lines)
-    print(table)
-    if args.out:
-        Path(args.out).write_text(table + "\n")
+            table.append({"sampler": sampler, "workers": workers, "wall": wall, "speed_up": one / wall,
+                          "hits": f"{sum(r['hit'] for r in group)}/{len(group)}", "best_test": statistics.mean(tests),
+                          "unique": "/".join(str(r["unique"]) for r in group)})
+    caption = (f"NB201 cifar10, {args.budget} unique architectures per study, evaluations held {args.time_scale:g} s "
+               f"per simulated second, {args.seeds} seeds, {args.storage_kind} storage")
+    if args.out is not None:
+        write_measurements(args.out, rows, command=command_line(__file__, argv), caption=caption,
+                           table=markdown_table(table, COLUMNS))
+    print(caption + "\n\n" + markdown_table(table, COLUMNS))
+    return 0
+
+
+COLUMNS = (Column("sampler"), Column("workers"), Column("wall", "wall-clock (s)", "{:.1f}"),
+           Column("speed_up", "speed-up", "{:.2f}"), Column("hits", "top-0.1 % hit rate"),
+           Column("best_test", "test at best valid", "{:.2f}"), Column("unique"))
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
