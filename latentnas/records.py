@@ -17,6 +17,8 @@ from optuna.trial import FrozenTrial
 
 from latentnas.errors import InvalidArgumentError
 
+#: On a study: the name of the space it searches.
+SPACE_ATTR = "space"
 #: The architecture's string form (``space.to_string``).
 ARCH_ATTR = "arch"
 #: Its canonical key: isomorphic architectures share one.

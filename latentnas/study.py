@@ -22,18 +22,19 @@ from latentnas.errors import InvalidArgumentError, StorageError, UnknownNameErro
 from latentnas.heartbeat import fail_interrupted_trials
 from latentnas.objectives import Objective
 from latentnas.pareto import CONSTRAINTS_ATTR, METRICS, OBJECTIVES_ATTR, Constraint, parse_constraints, parse_objectives
-from latentnas.records import json_normalized
+from latentnas.records import SPACE_ATTR, json_normalized
 from latentnas.search import SearchResult, run_search, summarize, unique_trials
 from latentnas.spaces import SearchSpace
 from latentnas.storage import default_storage, is_shared, open_storage
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["Resume", "SearchResult", "create_study", "default_storage", "make_pruner", "open_storage", "resume",
-           "run_search", "summarize", "unique_trials"]
+__all__ = ["PRUNERS", "SPACE_ATTR", "Resume", "SearchResult", "check_pruner", "create_study", "default_storage",
+           "make_pruner", "open_storage", "resume", "run_search", "summarize", "unique_trials"]
 
-#: Study user attrs: the space, the sampler (its ``describe()``, else its class name), the creator's identity.
-SPACE_ATTR, SAMPLER_ATTR, IDENTITY_ATTR = "space", "sampler", "identity"
+#: Study user attrs: the space (:data:`latentnas.records.SPACE_ATTR`), the sampler (its ``describe()``, else its class
+#: name), the creator's identity.
+SAMPLER_ATTR, IDENTITY_ATTR = "sampler", "identity"
 
 
 def create_study(
@@ -181,6 +182,17 @@ PRUNERS: tuple[str, ...] = ("none", "median", "asha", "hyperband")
 REDUCTION_FACTOR = 3
 
 
+def check_pruner(name: str) -> str:
+    """``name`` if it is one of :data:`PRUNERS`.
+
+    Raises:
+        UnknownNameError: It is not, listing the choices.
+    """
+    if name not in PRUNERS:
+        raise UnknownNameError(f"unknown pruner '{name}'; choices: {', '.join(PRUNERS)}")
+    return name
+
+
 def make_pruner(name: str, objective: Objective) -> optuna.pruners.BasePruner | None:
     """The pruner ``name`` for ``objective``, an objective that reports intermediate values: a training objective
     (one step per epoch, from 0 to ``epochs - 1``) or a multi-fidelity one (one step per column, at its ``steps``).
@@ -201,9 +213,7 @@ def make_pruner(name: str, objective: Objective) -> optuna.pruners.BasePruner | 
         UnknownNameError: ``name`` is not in :data:`PRUNERS`.
         InvalidArgumentError: A pruner for an objective that reports no intermediate values (a table lookup).
     """
-    if name not in PRUNERS:
-        raise UnknownNameError(f"unknown pruner '{name}'; choices: {', '.join(PRUNERS)}")
-    if name == "none":
+    if check_pruner(name) == "none":
         return None
     epochs = getattr(objective, "epochs", None)
     if not getattr(objective, "reports_intermediate", False) or not isinstance(epochs, int):

@@ -4,113 +4,73 @@ from __future__ import annotations
 
 import argparse
 import json
+import shlex
 import sys
+from collections.abc import Mapping
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from latentnas.cli._common import AddCommand, progress, refuse, table
+from latentnas.cli._common import AddCommand, progress, table
 from latentnas.cli.parsing import positive_int
-from latentnas.errors import InvalidArgumentError, LatentNASError, StorageError, UnknownNameError
+from latentnas.errors import InvalidArgumentError, LatentNASError, StorageError
 
-#: The benchmark ``search`` looks architectures up in unless told otherwise.
-DEFAULT_BENCHMARK = "nasbench201"
+#: The options of ``search`` that go to the objective, by their names in the objectives' builders
+#: (:func:`latentnas.objectives.registry.objective_options`); each objective takes some of them.
+OBJECTIVE_FLAGS = ("benchmark", "dataset", "fidelity", "data", "data_root", "epochs", "device", "amp", "from_study",
+                   "proxy")
+#: What each objective does, said when an option of another one is given.
+DOES = {"benchmark": "looks up a table", "train": "trains on --dataset",
+        "predictor": "scores by a predictor fitted on --from-study", "zero-cost": "scores untrained networks"}
+
+
+def search_spec(args: argparse.Namespace) -> Any:
+    """The :class:`~latentnas.assembly.SearchSpec` of ``latentnas search``'s options (the storage defaulted)."""
+    # NOTE: imported when the command runs, so that `latentnas --help` and `--version` import no torch.
+    from latentnas.assembly import SearchSpec
+    from latentnas.objectives.registry import OBJECTIVES, objective_options, objectives_with
+    from latentnas.samplers import SAMPLERS
+    from latentnas.storage import default_storage
+
+    SAMPLERS.get(args.sampler)  # an unknown name fails before anything is loaded, with the choices
+    takes = objective_options(args.objective) if args.objective in OBJECTIVES else ()
+    options = {name: getattr(args, name) for name in OBJECTIVE_FLAGS if getattr(args, name) is not None}
+    for name in options:
+        if name not in takes and args.objective in OBJECTIVES:
+            raise InvalidArgumentError(
+                f"--{name.replace('_', '-')} applies only with --objective {either(objectives_with(name))} "
+                f"(--objective {args.objective} {DOES.get(args.objective, 'takes no such option')})")
+    return SearchSpec(objective=args.objective, objective_options=options, space=args.space, sampler=args.sampler,
+                      seed=args.seed, transfer=args.transfer, checkpoint=args.checkpoint,
+                      objectives=tuple(args.objectives.split(",")) if args.objectives is not None else ("valid",),
+                      constraints=tuple(args.constraint), pruner=args.pruner, budget=args.trials,
+                      storage=args.storage or default_storage(), study_name=args.study)
+
+
+def either(names: list[str]) -> str:
+    """``["a", "b", "c"] -> "a, b or c"``."""
+    return " or ".join([", ".join(names[:-1]), names[-1]] if len(names) > 1 else names)
 
 
 def cmd_search(args: argparse.Namespace) -> dict[str, Any]:
-    from latentnas.objectives import BenchmarkObjective, MultiFidelityObjective
-    from latentnas.objectives.fidelities import fidelity_name
-    from latentnas.pareto import METRICS, parse_constraints, parse_objectives
-    from latentnas.samplers import SAMPLERS, capabilities, make_sampler, names_with
+    # NOTE: imported when the command runs, so that `latentnas --help` and `--version` import no torch.
+    from latentnas.assembly import assemble
     from latentnas.search import pareto_trials, summarize
-    from latentnas.study import PRUNERS, create_study, default_storage, make_pruner, resume, run_search
 
-    training = args.objective == "train"
-    SAMPLERS.get(args.sampler)  # an unknown name fails before anything is loaded, with the choices
-    metrics = parse_objectives(args.objectives) if args.objectives is not None else ("valid",)
-    bounds = parse_constraints(args.constraint)
-    several = len(metrics) > 1
-    if several and not capabilities(args.sampler).several_objectives:
-        raise InvalidArgumentError(f"sampler '{args.sampler}' searches one objective; with --objectives "
-                                   f"{','.join(metrics)} choose one of {', '.join(names_with('several_objectives'))}")
-    if (several or bounds) and args.transfer:
-        raise InvalidArgumentError("--transfer applies to a search of valid alone without --constraint")
-    if several and args.pruner != "none":
-        raise InvalidArgumentError(f"--pruner applies to a search of one objective, not of {','.join(metrics)}")
-    if args.pruner not in PRUNERS:
-        raise UnknownNameError(f"unknown pruner '{args.pruner}'; choices: {', '.join(PRUNERS)}")
-    if args.transfer and not capabilities(args.sampler).transfer:
-        raise InvalidArgumentError(
-            f"--transfer applies to {', '.join(names_with('transfer'))}, not '{args.sampler}'")
-    if args.checkpoint is not None and not capabilities(args.sampler).latent:
-        raise InvalidArgumentError(
-            f"--checkpoint applies to latent samplers ({', '.join(names_with('latent'))}), not '{args.sampler}'"
-        )
-    if training:
-        refuse(args, ("benchmark", "fidelity"), applies="to --objective benchmark (--objective train trains on "
-                                                          "--dataset)")
-    else:
-        refuse(args, ("epochs", "data_root", "data", "device", "amp"),
-                applies="with --objective train (--objective benchmark looks up a table)")
-        if args.pruner != "none":
-            refuse(args, ("fidelity",), applies="without --pruner (a pruner goes through every column of the table, "
-                                                 "cheapest first)")
-        args.benchmark = args.benchmark or DEFAULT_BENCHMARK
-    objective: Any
-    if training:
-        objective = training_objective(args)
-    elif args.pruner != "none":  # several fidelities: cheap columns first, the pruner promotes
-        objective = MultiFidelityObjective(args.benchmark, args.dataset)
-        args.fidelity = "-".join(map(fidelity_name, objective.fidelities))
-    else:
-        objective = BenchmarkObjective(args.benchmark, args.dataset, fidelity=args.fidelity)
-    space = objective.space
-    if not training:  # a metric the table lacks is refused before anything is stored
-        recorded = next(iter(objective.benchmark.records(args.dataset).values())).user_attrs()
-        for metric in dict.fromkeys([*metrics, *(c.metric for c in bounds)]):
-            if metric not in recorded:
-                raise InvalidArgumentError(
-                    f"benchmark '{args.benchmark}' has no '{metric}' for {args.dataset}; its metrics: "
-                    f"{', '.join(m for m in METRICS if m in recorded)}")
-    if args.space is not None and args.space not in (space.name, space.checkpoint_name):
-        raise InvalidArgumentError(
-            f"--space '{args.space}' does not match benchmark '{args.benchmark}', whose space is '{space.name}'"
-        )
-    if training:  # a space that cannot serve the task is refused before anything is stored
-        space.network_spec(space.sample(0), objective.task)
-    pruner = make_pruner(args.pruner, objective)
-    sampler_kwargs: dict[str, Any] = {}
-    if args.checkpoint is not None:
-        sampler_kwargs["checkpoint"] = args.checkpoint
-    if args.transfer:
-        sampler_kwargs["transfer"] = transfer_sources(args, space, training)
-    sampler = make_sampler(args.sampler, space, seed=args.seed, **sampler_kwargs)
-    storage = args.storage or default_storage()
-    fidelity = f"-{args.fidelity}" if args.fidelity else ""
-    source = f"train-{space.name}" if training else args.benchmark
-    goals = ("-" + "-".join(metrics) if several else "") + "".join(f"-{c}" for c in bounds)
-    name = args.study or f"{source}-{args.dataset}{fidelity}-{args.sampler}-seed{args.seed}{goals}"
-    # What the study's results depend on beside its space and sampler; a resume that differs is refused.
-    describe = getattr(sampler, "describe", None)
-    identity = {"objective": args.objective, "benchmark": None if training else args.benchmark,
-                "dataset": args.dataset, "fidelity": args.fidelity, "epochs": objective.epochs if training else None,
-                "data": str(Path(args.data).resolve()) if args.data else None,
-                "data_root": str(Path(args.data_root).resolve()) if args.data_root else None,
-                "encoder_sha256": describe().get("checkpoint_sha256") if callable(describe) else None}
-    study = create_study(space, sampler, storage=storage, study_name=name, pruner=pruner,
-                         direction=getattr(objective, "direction", "maximize"), identity=identity,
-                         objectives=metrics if (several or bounds) else None, constraints=bounds)
-    resumed = resume(study, args.trials)
-    if resumed.message() is not None:
-        print(f"latentnas search: {resumed.message()}", file=sys.stderr)
+    spec = search_spec(args)
+    search = assemble(spec)
+    study, objective, identity = search.study, search.objective, search.identity
+    if search.resumed.message() is not None:
+        print(f"latentnas search: {search.resumed.message()}", file=sys.stderr)
 
-    bar = progress(args.trials, disable=args.json or args.quiet)
-    done = [len({t.user_attrs.get("arch_key") for t in study.trials if "arch_key" in t.user_attrs})]
+    bar = progress(spec.budget, disable=args.json or args.quiet)
+    done = [search.resumed.done]
 
     def on_trial(trial: Any, unique: int) -> None:
         if bar is not None and unique > done[0]:
             bar.update(unique - done[0])
             done[0] = unique
-            if several:
+            if spec.several:
                 bar.set_postfix_str(f"front of {len(pareto_trials(study))}")
                 return
             best = summarize(study).best_valid if unique else None
@@ -118,83 +78,73 @@ def cmd_search(args: argparse.Namespace) -> dict[str, Any]:
             bar.set_postfix_str(f"best valid {label} {best:.4g}" if best is not None else "")
 
     if bar is not None and done[0]:
-        bar.update(min(done[0], args.trials))
-    result = run_search(study, objective, n_unique=args.trials, callback=on_trial)
+        bar.update(min(done[0], spec.budget))
+    result = search.run(callback=on_trial)
     if bar is not None:
         bar.close()
-    result_dict = {**result.to_dict(), "resumed": resumed.to_dict(), "constraints": [str(c) for c in bounds]}
-    if several and not training:
-        from latentnas.evaluation.several import table_front
-
-        front = table_front(args.benchmark, args.dataset, metrics)
-        result_dict["hypervolume_ratio"] = front.ratio([p["values"] for p in result.pareto]) if result.pareto else 0.0
-        result_dict["hypervolume_reference"] = list(front.reference)
-    if several and not args.json:
-        print(table([(p["arch"], *(f"{v:.4g}" for v in p["values"])) for p in result.pareto],
-                    ["Pareto front found (feasible)", *metrics]))
-        if "hypervolume_ratio" in result_dict:
-            reference = ", ".join(f"{m} {v:.4g}" for m, v in zip(metrics, front.reference))
-            print(f"hypervolume: {result_dict['hypervolume_ratio']:.3f} of the table's exact front "
-                  f"(reference point: the table's medians, {reference})")
-    if training:
-        out = {**result_dict, "seed": args.seed, "sampler": args.sampler, "objective": "train",
-               "dataset": args.dataset, "epochs": objective.epochs, "device": str(objective.device), "study": name,
-               "storage": storage, "data": args.data, "task": objective.task.to_dict(), "metric": objective.metric,
-               "direction": objective.direction, "split": objective.split.to_dict()}
-        if not args.json:
-            rows = [(k, out[k]) for k in ("best_arch", "best_valid", "best_test", "unique_evaluations", "trials",
-                                          "failures", "infeasible", "device", "study")]
-            metric = f"{objective.metric} ({objective.direction}d)"  # e.g. "mae (minimized)"
-            print(table([*rows[:3], ("metric", metric), *rows[3:], ("split", objective.split.describe())],
-                         ["", f"{args.sampler} training on {args.dataset}, seed {args.seed}"]))
-        return out
-    stats = objective.stats
-    out = {**result_dict, "seed": args.seed, "sampler": args.sampler, "benchmark": args.benchmark,
-           "dataset": args.dataset, "fidelity": args.fidelity, "study": name, "storage": storage,
-           "optimum_valid": stats.best.valid, "optimum_test": stats.best.test,
-           "regret_test": stats.test_regret(result.best_test)}
+    out = {**result.to_dict(), "resumed": search.resumed.to_dict(), "constraints": list(spec.constraints)}
+    if spec.several:
+        out.update(front_output(spec, identity, result.pareto, json_only=args.json))
+    out.update({"seed": spec.seed, "sampler": spec.sampler, "study": study.study_name, "storage": spec.storage})
+    if spec.objective == "benchmark":
+        stats = objective.stats  # type: ignore[attr-defined]
+        out.update({"benchmark": identity["benchmark"], "dataset": identity["dataset"],
+                    "fidelity": identity["fidelity"], "optimum_valid": stats.best.valid,
+                    "optimum_test": stats.best.test, "regret_test": stats.test_regret(result.best_test)})
+        rows = [(k, out[k]) for k in ("best_arch", "best_valid", "best_test", "optimum_test", "regret_test",
+                                      "unique_evaluations", "trials", "duplicates", "failures", "infeasible", "study")]
+        doing = f"on {identity['benchmark']}/{identity['dataset']}"
+    else:  # training or scoring: what the objective was and where it ran
+        out.update({"objective": spec.objective, **{k: identity[k] for k in ("dataset", "epochs", "proxy", "from_study",
+                                                                             "fitted_on") if identity.get(k) is not None}})
+        if hasattr(objective, "device"):
+            out["device"] = str(objective.device)
+        trained: Any = objective if spec.objective == "train" else None
+        if trained is not None:
+            out.update({"data": args.data, "task": trained.task.to_dict(), "metric": trained.metric,
+                        "direction": trained.direction, "split": trained.split.to_dict()})
+        rows = [(k, out[k]) for k in ("best_arch", "best_valid", "best_test")]
+        rows += [("metric", f"{trained.metric} ({trained.direction}d)")] if trained is not None else []  # "mae (minimized)"
+        rows += [(k, out[k]) for k in ("unique_evaluations", "trials", "failures", "infeasible", "device", "study")
+                 if k in out]
+        rows += [("split", trained.split.describe())] if trained is not None else []
+        doing = (f"training on {out['dataset']}" if trained is not None else
+                 f"with --objective {spec.objective}" + (f" on {out['dataset']}" if "dataset" in out else ""))
     if not args.json:
-        print(table([(k, out[k]) for k in ("best_arch", "best_valid", "best_test", "optimum_test", "regret_test",
-                                             "unique_evaluations", "trials", "duplicates", "failures", "infeasible",
-                                             "study")],
-                     ["", f"{args.sampler} on {args.benchmark}/{args.dataset}, seed {args.seed}"]))
+        print(table(rows, ["", f"{spec.sampler} {doing}, seed {spec.seed}"]))
     return out
 
 
-def transfer_sources(args: argparse.Namespace, space: Any, training: bool) -> list[Any]:
-    """``--transfer``'s sources: the tables of the benchmark of ``space``, but the searched dataset's own."""
-    from latentnas.benchmarks import BENCHMARKS, get_benchmark
+def front_output(spec: Any, identity: Mapping[str, Any], pareto: list[dict[str, Any]], *, json_only: bool,
+                 ) -> dict[str, Any]:
+    """Prints the Pareto front found (unless ``json_only``); on a benchmark, returns its hypervolume as a share of the
+    table's exact front, and the reference point."""
+    # NOTE: imported when the command runs, so that `latentnas --help` and `--version` import no torch.
+    from latentnas.evaluation.several import table_front
 
-    names = [n for n in BENCHMARKS.names() if get_benchmark(n).space_name == space.name]
-    if not names:
-        raise InvalidArgumentError(f"--transfer needs a benchmark of space '{space.name}' to learn from; "
-                                   f"none has one (benchmarks: {', '.join(BENCHMARKS.names())})")
-    bench = get_benchmark(args.benchmark if not training else names[0])
-    # Training on a dataset the benchmark has a table of (Cora): that table is the target's own, never a source.
-    target = args.dataset.lower() if args.dataset and args.dataset.lower() in bench.datasets else None
-    return bench.transfer_sources(target)
+    out: dict[str, Any] = {}
+    if spec.objective == "benchmark":
+        front = table_front(identity["benchmark"], identity["dataset"], spec.objectives)
+        out["hypervolume_ratio"] = front.ratio([p["values"] for p in pareto]) if pareto else 0.0
+        out["hypervolume_reference"] = list(front.reference)
+    if not json_only:
+        print(table([(p["arch"], *(f"{v:.4g}" for v in p["values"])) for p in pareto],
+                    ["Pareto front found (feasible)", *spec.objectives]))
+        if out:
+            reference = ", ".join(f"{m} {v:.4g}" for m, v in zip(spec.objectives, out["hypervolume_reference"]))
+            print(f"hypervolume: {out['hypervolume_ratio']:.3f} of the table's exact front "
+                  f"(reference point: the table's medians, {reference})")
+    return out
 
 
 def training_objective(args: argparse.Namespace) -> Any:
-    from latentnas.data_files import load_data
-    from latentnas.datasets import load_dataset
-    from latentnas.objectives.training import TrainingObjective, choose_device
-    from latentnas.spaces import get_space
+    """The training objective of ``--space`` on ``--dataset`` or ``--data`` (``latentnas export`` trains it first)."""
+    # NOTE: imported when the command runs, so that `latentnas --help` and `--version` import no torch.
+    from latentnas.objectives.registry import ObjectiveContext, make_objective
 
-    if args.space is None:
-        raise InvalidArgumentError(
-            "--objective train needs --space (nasbench-graph for graph data; an image space for images)"
-        )
-    space = get_space(args.space)
-    device = choose_device(args.device)  # a device that is not there is refused before any data is read
-    if args.data is not None:
-        refuse(args, ("data_root",), applies="with --dataset (--data names its own path)")
-        data, task = load_data(args.data)
-        args.dataset = Path(args.data).stem  # names the study and the output
-    else:
-        data, task = load_dataset(args.dataset, root=args.data_root, seed=args.seed)
-    return TrainingObjective.for_task(space, data, task, seed=args.seed, epochs=args.epochs, device=device,
-                                      amp=args.amp)
+    options = {name: getattr(args, name) for name in ("dataset", "data", "data_root", "epochs", "device", "amp")
+               if getattr(args, name) is not None}
+    return make_objective("train", ObjectiveContext(space=args.space, seed=args.seed), **options).objective
 
 
 def add_training_device(p: argparse.ArgumentParser) -> None:
@@ -206,6 +156,7 @@ def add_training_device(p: argparse.ArgumentParser) -> None:
 
 
 def cmd_studies(args: argparse.Namespace) -> dict[str, Any]:
+    # NOTE: imported when the command runs, so that `latentnas --help` and `--version` import no Optuna.
     import optuna
 
     from latentnas.study import SAMPLER_ATTR, default_storage, open_storage, summarize
@@ -231,12 +182,13 @@ def cmd_studies(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def cmd_compare(args: argparse.Namespace) -> dict[str, Any]:
-    import shlex
-    from dataclasses import asdict
-    from pathlib import Path
+    # NOTE: imported when the command runs, so that `latentnas --help` and `--version` import no torch.
+    import torch
 
     from latentnas import evaluation
+    from latentnas.benchmarks import get_benchmark
     from latentnas.evaluation.report import require_matplotlib
+    from latentnas.samplers import SAMPLERS
 
     out = Path(args.out)
     argv = ["latentnas", "compare"]
@@ -257,9 +209,6 @@ def cmd_compare(args: argparse.Namespace) -> dict[str, Any]:
             raise LatentNASError(f"--options must be a JSON object, got {args.options!r}: {err}") from None
         if not isinstance(options, dict):
             raise LatentNASError(f"--options must be a JSON object of sampler keyword arguments, got {args.options!r}")
-        from latentnas.benchmarks import get_benchmark
-        from latentnas.samplers import SAMPLERS
-
         config = evaluation.ComparisonConfig(
             args.benchmark, datasets=tuple(args.datasets or get_benchmark(args.benchmark).datasets),
             samplers=tuple(args.samplers or SAMPLERS.names()),
@@ -281,8 +230,6 @@ def cmd_compare(args: argparse.Namespace) -> dict[str, Any]:
         records = evaluation.with_ranks(evaluation.read_runs(*paths, curves=curves))
     else:
         if args.threads is None:  # NOTE: small GPs gain nothing from more threads, and runs share the CPUs.
-            import torch
-
             torch.set_num_threads(1)
         bar = progress(len(config.jobs()), disable=args.json or args.quiet, unit="run", desc="runs")
         records = evaluation.run_comparison(
@@ -302,8 +249,9 @@ def register(add: AddCommand) -> None:
     """Adds the subcommands of this module to the parser."""
     p = add("search", cmd_search, "search a space on a benchmark (resumes a study of the same name)")
     p.add_argument("--benchmark", default=None,
-                   help=f"tabular benchmark (see `latentnas benchmarks`; default: {DEFAULT_BENCHMARK})")
-    p.add_argument("--dataset", default="cifar10", help="dataset of the benchmark")
+                   help="tabular benchmark (see `latentnas benchmarks`; default: nasbench201)")
+    p.add_argument("--dataset", default=None,
+                   help="dataset of the benchmark, or to train or score on (default: cifar10)")
     p.add_argument("--space", default=None, help="space (default: the benchmark's)")
     p.add_argument("--fidelity", default=None, help="benchmark column to search, e.g. 12ep (default: final)")
     p.add_argument("--sampler", default="random", help="random, evolution, local-search, tpe, ...")
@@ -328,15 +276,22 @@ def register(add: AddCommand) -> None:
                         "its --trials")
     p.add_argument("--study", default=None, help="study name; an existing study is resumed")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
-    p.add_argument("--objective", choices=("benchmark", "train"), default="benchmark",
-                   help="look architectures up in --benchmark, or train them on --dataset")
-    p.add_argument("--data-root", default=None, help="dataset folder for --objective train (default: a cache)")
+    p.add_argument("--objective", default="benchmark",
+                   help="benchmark: look architectures up in --benchmark; train: train them on --dataset or --data; "
+                        "predictor: score them by a GP fitted on the study --from-study of --storage; zero-cost: "
+                        "score them untrained by --proxy on --dataset or --data (default: benchmark)")
+    p.add_argument("--data-root", default=None,
+                   help="dataset folder for --objective train or zero-cost (default: a cache)")
     p.add_argument("--data", default=None, metavar="PATH",
-                   help="train on your own graphs instead of --dataset (--objective train): a torch.save'd Data, list "
-                        "of Data or dict of train/valid/test lists, or a processed PyG dataset folder")
+                   help="train on your own graphs instead of --dataset (--objective train or zero-cost): a torch.save'd "
+                        "Data, list of Data or dict of train/valid/test lists, or a processed PyG dataset folder")
     p.add_argument("--epochs", type=positive_int, default=None,
                    help="training epochs per architecture (--objective train)")
     add_training_device(p)
+    p.add_argument("--from-study", default=None, metavar="NAME",
+                   help="--objective predictor: the study of --storage whose evaluated architectures fit the predictor")
+    p.add_argument("--proxy", default=None,
+                   help="--objective zero-cost: synflow (default), snip, grad_norm or jacob_cov")
     p.add_argument("--pruner", default="none",
                    help="none; median (stop trials below the median of earlier ones at the same epoch, from half the "
                         "epochs on); asha (successive halving: go on past a rung only in the top third); or hyperband. "

@@ -17,10 +17,11 @@ import optuna
 import torch
 from torch import Tensor
 
-from latentnas.errors import LatentNASError
+from latentnas.errors import InvalidArgumentError, LatentNASError, UnknownNameError
 from latentnas.history import History
-from latentnas.records import Evaluation
-from latentnas.spaces import SearchSpace
+from latentnas.objectives.registry import BuiltObjective, ObjectiveContext, check_metrics
+from latentnas.records import SPACE_ATTR, Evaluation
+from latentnas.spaces import SearchSpace, get_space
 from latentnas.surrogate import LatentSurrogate, load_latent_space
 from latentnas.vae import LatentSpace
 
@@ -91,3 +92,35 @@ class PredictorObjective:
 
     def __repr__(self) -> str:
         return f"PredictorObjective(space={self.space.name!r}, trained on {self.num_train} architectures)"
+
+
+def build(context: ObjectiveContext, *, from_study: str | None = None) -> BuiltObjective:
+    """The objective ``predictor`` of :data:`~latentnas.objectives.registry.OBJECTIVES`: architectures scored by a
+    :class:`PredictorObjective` fitted on the stored study ``from_study`` (e.g. a search with real training), seeded
+    by the search's seed.
+
+    Args:
+        context: The search's storage (it holds ``from_study``), space (default: the study's) and seed.
+        from_study: The name of a study of that storage, with at least two distinct evaluated architectures
+            (required).
+    """
+    if from_study is None:
+        raise InvalidArgumentError("--objective predictor needs --from-study NAME, a study of --storage to fit on")
+    if context.storage is None:
+        raise InvalidArgumentError(f"--objective predictor reads study '{from_study}' from a storage; give --storage")
+    storage = context.storage()
+    names = [s.study_name for s in optuna.get_all_study_summaries(storage, include_best_trial=False)]
+    if from_study not in names:
+        raise UnknownNameError(f"unknown study '{from_study}' to fit a predictor on; choices: {', '.join(names) or 'none'}")
+    study = optuna.load_study(study_name=from_study, storage=storage)
+    recorded = study.user_attrs.get(SPACE_ATTR)
+    if recorded is None and context.space is None:
+        raise InvalidArgumentError(f"study '{from_study}' records no space; give --space")
+    if recorded is not None and context.space is not None and context.space != recorded:
+        raise InvalidArgumentError(f"--space '{context.space}' does not match study '{from_study}', whose space is "
+                                   f"'{recorded}'")
+    space = get_space(str(recorded or context.space))
+    check_metrics(context.metrics, ["valid"], owner="objective 'predictor'")
+    objective = PredictorObjective.from_study(study, space, seed=context.seed)
+    return BuiltObjective(objective=objective, label=f"predictor-{from_study}",
+                          identity={"from_study": from_study, "fitted_on": objective.num_train})

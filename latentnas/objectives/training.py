@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import math
 import time
+from collections.abc import Mapping
 from typing import Any
 
 import optuna
@@ -23,8 +24,10 @@ from latentnas.datasets import DataSplit, split_data
 from latentnas.errors import EvaluationError, InvalidArgumentError, LatentNASError
 from latentnas.networks import Task, count_parameters
 from latentnas.objectives.batches import Batches, make_batches
+from latentnas.objectives.data import load_task_data
+from latentnas.objectives.registry import BuiltObjective, ObjectiveContext
 from latentnas.records import Evaluation
-from latentnas.spaces import SearchSpace
+from latentnas.spaces import SearchSpace, get_space
 
 logger = logging.getLogger(__name__)
 
@@ -271,3 +274,48 @@ class TrainingObjective:
     def __repr__(self) -> str:
         return (f"TrainingObjective({self.space.name!r}, {self.task}, metric={self.metric!r}, epochs={self.epochs}, "
                 f"lr={self.lr}, device={str(self.device)!r}, amp={self.amp})")
+
+
+def build(context: ObjectiveContext, *, dataset: str | None = None, data: str | None = None,
+          data_root: str | None = None, epochs: int | None = None, device: str | None = None, amp: bool | None = None,
+          network: Mapping[str, Any] | None = None) -> BuiltObjective:
+    """The objective ``train`` of :data:`~latentnas.objectives.registry.OBJECTIVES`: every candidate trained for real
+    (:meth:`TrainingObjective.for_task`, seeded by the search's seed).
+
+    Args:
+        context: The search's space (required) and seed.
+        dataset: A dataset :func:`~latentnas.datasets.load_dataset` knows (Cora and CiteSeer ship offline).
+        data: Your own graphs instead, a path :func:`~latentnas.data_files.load_data` reads.
+        data_root: The dataset's folder (default: a cache).
+        epochs: Training epochs per candidate (default: the task's, see :meth:`TrainingObjective.for_task`).
+        device: Where candidates train (:func:`choose_device`).
+        amp: bfloat16 autocast (default: on for CUDA).
+        network: The space's network config as keyword arguments, e.g. ``{"hidden": 64}`` (default: its defaults).
+    """
+    if context.space is None:
+        raise InvalidArgumentError(
+            "--objective train needs --space (nasbench-graph for graph data; an image space for images)")
+    space = get_space(context.space)
+    chosen = choose_device(device)  # a device that is not there is refused before any data is read
+    loaded = load_task_data(dataset=dataset, data=data, data_root=data_root, seed=context.seed)
+    objective = TrainingObjective.for_task(space, loaded.data, loaded.task, seed=context.seed, epochs=epochs,
+                                           device=chosen, amp=amp, network_config=network_config(space, network))
+    space.network_spec(space.sample(0), objective.task)  # a space that cannot serve the task is refused now
+    identity = {**loaded.identity, "benchmark": None, "fidelity": None, "epochs": objective.epochs}
+    if network is not None:
+        identity["network"] = dict(network)
+    return BuiltObjective(objective=objective, label=f"train-{space.name}-{loaded.name}", identity=identity,
+                          dataset=loaded.name)
+
+
+def network_config(space: SearchSpace[Any], network: Mapping[str, Any] | None) -> Any:
+    """The space's network config made of ``network`` (keyword arguments); ``None`` for its defaults."""
+    if network is None:
+        return None
+    config_cls = space.network_config_cls
+    if config_cls is None:
+        raise InvalidArgumentError(f"space '{space.name}' builds no network, so it takes no network config")
+    try:
+        return config_cls(**network)
+    except (TypeError, ValueError) as err:
+        raise InvalidArgumentError(f"network config {dict(network)} for space '{space.name}': {err}") from None

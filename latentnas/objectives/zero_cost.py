@@ -16,12 +16,14 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from latentnas.errors import EvaluationError, UnknownNameError
+from latentnas.errors import EvaluationError, InvalidArgumentError, UnknownNameError
 from latentnas.networks import Task, count_parameters
 from latentnas.objectives.batches import Batches, make_batches
+from latentnas.objectives.data import load_task_data
+from latentnas.objectives.registry import BuiltObjective, ObjectiveContext, check_metrics
 from latentnas.objectives.training import choose_device
 from latentnas.records import Evaluation
-from latentnas.spaces import SearchSpace
+from latentnas.spaces import SearchSpace, get_space
 
 PROXIES: tuple[str, ...] = ("synflow", "jacob_cov", "snip", "grad_norm")
 #: Rows of the input Jacobian that ``jacob_cov`` correlates (a seeded subsample of larger batches).
@@ -140,3 +142,31 @@ class ZeroCostObjective:
         params = count_parameters(self.space.build(arch, self.task, config=self.network_config))
         return Evaluation(valid=value, cost_seconds=time.perf_counter() - start,
                           extras={"params": params / 1e6, self.proxy: value})  # millions, as the tables
+
+
+def build(context: ObjectiveContext, *, dataset: str | None = None, data: str | None = None,
+          data_root: str | None = None, proxy: str = "synflow", device: str | None = None) -> BuiltObjective:
+    """The objective ``zero-cost`` of :data:`~latentnas.objectives.registry.OBJECTIVES`: every candidate scored at
+    initialization by a :class:`ZeroCostObjective` (seeded by the search's seed); it records the score as ``valid``
+    and the parameter count as ``params``.
+
+    Args:
+        context: The search's space (required) and seed.
+        dataset: A dataset :func:`~latentnas.datasets.load_dataset` knows (Cora and CiteSeer ship offline).
+        data: Your own graphs instead, a path :func:`~latentnas.data_files.load_data` reads.
+        data_root: The dataset's folder (default: a cache).
+        proxy: One of :data:`PROXIES`.
+        device: Where candidates are scored (:func:`~latentnas.objectives.training.choose_device`).
+    """
+    if context.space is None:
+        raise InvalidArgumentError(
+            "--objective zero-cost needs --space (nasbench-graph for graph data; an image space for images)")
+    space = get_space(context.space)
+    if proxy not in PROXIES:
+        raise UnknownNameError(f"unknown proxy '{proxy}'; choices: {', '.join(PROXIES)}")
+    check_metrics(context.metrics, ["valid", "params"], owner="objective 'zero-cost'")
+    chosen = choose_device(device)
+    loaded = load_task_data(dataset=dataset, data=data, data_root=data_root, seed=context.seed)
+    objective = ZeroCostObjective(space, loaded.data, loaded.task, proxy=proxy, seed=context.seed, device=chosen)
+    return BuiltObjective(objective=objective, label=f"zero-cost-{proxy}-{space.name}-{loaded.name}",
+                          identity={**loaded.identity, "proxy": proxy}, dataset=loaded.name)

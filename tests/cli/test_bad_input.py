@@ -22,6 +22,7 @@ import torch
 from latentnas.benchmarks import BENCHMARKS
 from latentnas.cli import main
 from latentnas.datasets import DATASETS
+from latentnas.objectives.registry import OBJECTIVES
 from latentnas.samplers import SAMPLERS, names_with
 from latentnas.spaces import SPACES
 from latentnas.study import PRUNERS
@@ -135,6 +136,12 @@ CASES = [
                  id="unknown-task-kind"),
     pytest.param([*E, "--dataset", "nope", "--out", "{dir}/x"], f"unknown dataset 'nope'; choices: {', '.join(DATASETS)}",
                  id="unknown-dataset-export"),
+    pytest.param([*S, "--objective", "lookup"], f"unknown objective 'lookup'; choices: {', '.join(OBJECTIVES)}",
+                 id="unknown-objective"),
+    pytest.param([*S, "--objective", "zero-cost", "--space", "nasbench201", "--dataset", "digits", "--proxy", "flops"],
+                 "unknown proxy 'flops'; choices: synflow, jacob_cov, snip, grad_norm", id="unknown-proxy"),
+    pytest.param([*S, "--objective", "predictor", "--from-study", "nope"],
+                 f"unknown study 'nope' to fit a predictor on; choices: {STORED}", id="unknown-predictor-study"),
     pytest.param([*S, "--pruner", "wilcoxon"], f"unknown pruner 'wilcoxon'; choices: {', '.join(PRUNERS)}",
                  id="unknown-pruner"),
     pytest.param([*S, "--space", "darts"],
@@ -177,7 +184,7 @@ CASES = [
                     f"device 'cuda': torch {torch.__version__} sees no CUDA device here; use cpu",
                     id="device-not-there")] if not torch.cuda.is_available() else []),
     pytest.param([*S, "--device", "cpu"],
-                 "--device applies only with --objective train (--objective benchmark looks up a table)",
+                 "--device applies only with --objective train or zero-cost (--objective benchmark looks up a table)",
                  id="device-benchmark"),
     pytest.param([*S, "--no-amp"],
                  "--amp applies only with --objective train (--objective benchmark looks up a table)",
@@ -185,20 +192,31 @@ CASES = [
     pytest.param([*E, "--dataset", "digits", "--device", "cpu", "--out", "{dir}/x"],
                  "--device applies only with --epochs (training before the export)", id="export-device-without-epochs"),
     pytest.param([*S, "--data-root", "{dir}"],
-                 "--data-root applies only with --objective train (--objective benchmark looks up a table)",
+                 "--data-root applies only with --objective train or zero-cost (--objective benchmark looks up a table)",
                  id="data-root-benchmark"),
     pytest.param([*S, "--pruner", "median", "--fidelity", "12ep"],
                  "--fidelity applies only without --pruner (a pruner goes through every column of the table, "
                  "cheapest first)", id="pruner-fidelity"),
     pytest.param([*T, "--fidelity", "12ep"],
-                 "--fidelity applies only to --objective benchmark (--objective train trains on --dataset)",
+                 "--fidelity applies only with --objective benchmark (--objective train trains on --dataset)",
                  id="fidelity-train"),
     pytest.param([*T, "--benchmark", "nasbench201"],
-                 "--benchmark applies only to --objective benchmark (--objective train trains on --dataset)",
+                 "--benchmark applies only with --objective benchmark (--objective train trains on --dataset)",
                  id="benchmark-train"),
     pytest.param([*S, "--objective", "train", "--dataset", "digits"],
                  "--objective train needs --space (nasbench-graph for graph data; an image space for images)",
                  id="train-without-space"),
+    pytest.param([*S, "--objective", "zero-cost", "--dataset", "digits"],
+                 "--objective zero-cost needs --space (nasbench-graph for graph data; an image space for images)",
+                 id="zero-cost-without-space"),
+    pytest.param([*S, "--objective", "predictor"], "--objective predictor needs --from-study NAME",
+                 id="predictor-without-study"),
+    pytest.param([*S, "--proxy", "snip"],
+                 "--proxy applies only with --objective zero-cost (--objective benchmark looks up a table)",
+                 id="proxy-benchmark"),
+    pytest.param([*S, "--objective", "predictor", "--from-study", STORED, "--dataset", "cora"],
+                 "--dataset applies only with --objective benchmark, train or zero-cost (--objective predictor "
+                 "scores by a predictor fitted on --from-study)", id="dataset-predictor"),
     pytest.param([*E, "--task", "image:3:10", "--dataset", "digits", "--out", "{dir}/x"],
                  "--task and --dataset (or --data) both give the task; pass one of them", id="task-and-dataset"),
     pytest.param([*E, "--task", "image:3:10", "--epochs", "2", "--out", "{dir}/x"], "--epochs applies only with --dataset",
@@ -258,7 +276,6 @@ CASES = [
     # argparse's own errors
     pytest.param(["serach"], "argument COMMAND: invalid choice: 'serach'", id="unknown-command"),
     pytest.param([*S, "--trails", "3"], "unrecognized arguments: --trails 3", id="unknown-option"),
-    pytest.param([*S, "--objective", "lookup"], "argument --objective: invalid choice: 'lookup'", id="bad-choice"),
     pytest.param(["export", "--space", "nasbench201"], "the following arguments are required: --arch, --out",
                  id="missing-required"),
     pytest.param([*S, "--trials"], "argument --trials: expected one argument", id="missing-value"),

@@ -196,21 +196,6 @@ def test_search_with_transfer_learns_from_the_other_datasets(capsys: pytest.Capt
     assert code == 2 and "transfer" in err and out == ""
 
 
-def test_transfer_for_training_on_a_dataset_the_benchmark_has_leaves_its_table_out() -> None:
-    import argparse
-
-    from latentnas.cli.search import transfer_sources
-    from latentnas.spaces import get_space
-
-    space = get_space("nasbench-graph")
-    args = argparse.Namespace(benchmark=None, dataset="Cora")
-    names = [s.name for s in transfer_sources(args, space, True)]
-    assert names == [f"nasbench-graph/{d}" for d in ("citeseer", "pubmed", "cs", "physics", "photo", "computers",
-                                                      "arxiv")]
-    args = argparse.Namespace(benchmark=None, dataset="my_graphs")  # --data: a dataset no table knows
-    assert len(transfer_sources(args, space, True)) == 8
-
-
 def test_search_of_two_objectives_prints_its_front_and_its_hypervolume(capsys: pytest.CaptureFixture[str],
                                                                       tmp_path: Path) -> None:
     code, out, err = run(capsys, *search(tmp_path, "--sampler", "random", "--objectives", "valid,params"))
@@ -265,3 +250,53 @@ def test_training_searches_accuracy_against_parameters_under_a_latency_bound(
         assert t.values == [t.user_attrs["valid"], t.user_attrs["params"]] and 0 < t.user_attrs["params"] < 3  # M
         assert t.constraints == {"latency<=10": t.user_attrs["latency"] - 10}
     assert result["pareto"] and "hypervolume_ratio" not in result
+
+
+# ------------------------------------------------------------------- objectives that score instead of measuring
+def test_search_scores_by_a_predictor_fitted_on_a_stored_study(capsys: pytest.CaptureFixture[str],
+                                                                 tmp_path: Path) -> None:
+    from latentnas.objectives.predictor import PredictorObjective
+    from latentnas.spaces import get_space
+
+    url = f"sqlite:///{tmp_path}/runs.db"
+    assert run(capsys, *search(tmp_path, "--study", "measured"))[0] == 0
+    code, out, err = run(capsys, "search", "--objective", "predictor", "--from-study", "measured", "--storage", url,
+                         "--trials", "4", "--seed", "2", "--json")
+    assert code == 0, err
+    result = json.loads(out)
+    assert (result["study"], result["objective"], result["from_study"], result["fitted_on"]) == (
+        "predictor-measured-random-seed2", "predictor", "measured", 6)
+    assert result["unique_evaluations"] == 4 and result["best_test"] is None
+    # Every value is the prediction of a GP fitted on the measured study with the search's seed.
+    space = get_space("nasbench201")
+    predictor = PredictorObjective.from_study(optuna.load_study(study_name="measured", storage=url), space, seed=2)
+    study = optuna.load_study(study_name=result["study"], storage=url)
+    values = [t.value for t in study.trials]
+    assert values == [predictor(space.from_string(t.user_attrs["arch"])).valid for t in study.trials]
+    assert result["best_valid"] == max(values)
+
+
+def test_search_scores_untrained_networks_by_a_zero_cost_proxy(capsys: pytest.CaptureFixture[str], tmp_path: Path,
+                                                                cora_root: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    from latentnas.datasets import load_dataset
+    from latentnas.objectives.zero_cost import ZeroCostObjective
+    from latentnas.spaces import get_space
+
+    monkeypatch.setenv("LATENTNAS_DATA", str(cora_root))
+    url = f"sqlite:///{tmp_path}/runs.db"
+    code, out, err = run(capsys, "search", "--objective", "zero-cost", "--space", "nasbench-graph", "--dataset", "Cora",
+                         "--proxy", "snip", "--trials", "3", "--storage", url, "--device", "cpu", "--json")
+    assert code == 0, err
+    result = json.loads(out)
+    assert (result["study"], result["proxy"], result["dataset"], result["device"]) == (
+        "zero-cost-snip-nasbench-graph-Cora-random-seed0", "snip", "Cora", "cpu")
+    space = get_space("nasbench-graph")
+    data, task = load_dataset("Cora")
+    proxy = ZeroCostObjective(space, data, task, proxy="snip", seed=0, device="cpu")
+    study = optuna.load_study(study_name=result["study"], storage=url)
+    assert [t.value for t in study.trials] == [proxy.score(space.from_string(t.user_attrs["arch"])) for t in study.trials]
+    assert all(t.user_attrs["snip"] == t.value and t.user_attrs["params"] > 0 for t in study.trials)
+    code, out, _ = run(capsys, "search", "--objective", "zero-cost", "--space", "nasbench-graph", "--dataset", "Cora",
+                       "--proxy", "snip", "--trials", "3", "--storage", url, "--device", "cpu", "--quiet")
+    assert code == 0 and "random with --objective zero-cost on Cora, seed 0" in out  # resumed: nothing scored again
