@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import math
-import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -64,7 +63,7 @@ class History:
     them. ``sign`` is ``+1`` for a maximize study and ``-1`` for a minimize one: each observation's value is the trial's
     value times ``sign``. ``unmapped`` says, for each completed trial whose params are not an architecture of the
     space, why. ``pruned`` holds the architectures the study's pruner stopped that reported a value first, each with
-    ``value`` its last intermediate value (a cheaper fidelity than the observations', see :meth:`mapped_pruned`).
+    ``value`` its last intermediate value (a cheaper fidelity than the observations').
     """
 
     observations: list[Observation] = field(default_factory=list)
@@ -126,32 +125,6 @@ class History:
         trial order)."""
         ranked = sorted(self.observations, key=lambda o: (not o.feasible, -o.value, o.number))
         return ranked if k is None else ranked[:k]
-
-    def mapped_pruned(self) -> list[Observation]:
-        """The pruned architectures with their last intermediate value put on the observations' scale.
-
-        A pruned architecture's value at step ``s`` is mapped by the least-squares line from the value at ``s`` to the
-        final value, fitted on the observations that reported step ``s`` (e.g. NB201's 12-epoch accuracy to its
-        200-epoch accuracy). Those whose step has fewer than :data:`MIN_MAPPED` such observations, or no spread in
-        them, are left out.
-        """
-        lines: dict[int, tuple[float, float] | None] = {}
-        out = []
-        for o in self.pruned:
-            step = max(o.steps)
-            if step not in lines:
-                pairs = [(b.steps[step], b.value) for b in self.observations if step in b.steps]
-                x = [p[0] for p in pairs]
-                fit = len(pairs) >= MIN_MAPPED and max(x) > min(x)
-                lines[step] = statistics.linear_regression(x, [p[1] for p in pairs]) if fit else None
-            line = lines[step]
-            if line is not None:
-                out.append(Observation(o.number, o.arch, o.key, line[0] * o.value + line[1], o.steps))
-        return out
-
-
-#: Observations that reported a step, at least, before pruned values at that step are mapped onto the final scale.
-MIN_MAPPED = 3
 
 
 _READ_STATES = (TrialState.COMPLETE, TrialState.RUNNING, TrialState.FAIL, TrialState.PRUNED)

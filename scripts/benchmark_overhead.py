@@ -57,23 +57,23 @@ def main(argv: list[str] | None = None) -> int:
     sampler = LatentBOSampler(space, checkpoint=args.checkpoint, seed=0, threads=args.threads)
     baseline = RandomArchitectureSampler(space, seed=0)
     sampler.encode(archs[: max(args.sizes)])  # warm the encoding cache: encoding is paid once per architecture
-    sampler.propose_scored(_history(space, archs[:20], objective), random.Random(0))  # warm-up (imports, pool)
+    sampler.proposal(_history(space, archs[:20], objective), random.Random(0))  # warm-up (imports, pool)
     transfer = None
     if args.transfer:
         transfer = LatentBOSampler(space, checkpoint=args.checkpoint, seed=0, threads=args.threads,
                                    transfer=objective.benchmark.transfer_sources(args.dataset))
-        transfer.propose_scored(_history(space, archs[:20], objective), random.Random(0))  # warm-up: source models
+        transfer.proposal(_history(space, archs[:20], objective), random.Random(0))  # warm-up: source models
 
     rows = []
     for n in args.sizes:
         history = _history(space, archs[:n], objective)
-        bo = timed(lambda rng, h=history: sampler.propose_scored(h, rng), args.repeats)
+        bo = timed(lambda rng, h=history: sampler.proposal(h, rng), args.repeats)
         rnd = timed(lambda rng, h=history: baseline.propose(h, rng), args.repeats)
         row = {"observations": n, "gp_train_points": min(n, sampler.config.max_train),
                "median_s": statistics.median(bo), "min_s": min(bo), "max_s": max(bo),
                "random_median_s": statistics.median(rnd), "repeats": args.repeats}
         if transfer is not None:
-            tr = timed(lambda rng, h=history: transfer.propose_scored(h, rng), args.repeats)
+            tr = timed(lambda rng, h=history: transfer.proposal(h, rng), args.repeats)
             row.update(transfer_median_s=statistics.median(tr), transfer_max_s=max(tr))
         rows.append(row)
         print(f"n={n}: median {statistics.median(bo):.3f} s", file=sys.stderr)

@@ -26,7 +26,7 @@ from scipy.stats import spearmanr
 
 from latentnas.evaluation.measurements import Column, command_line, markdown_table, write_measurements
 from latentnas.objectives import BenchmarkObjective
-from latentnas.samplers.latent_base import load_latent_space
+from latentnas.surrogate import load_latent_space
 from latentnas.vae import read_manifest
 from latentnas.vae.checkpoint import default_checkpoint
 

@@ -47,12 +47,12 @@ def main(argv: list[str] | None = None) -> int:
         history.known.add(key)
     samplers = {1: LatentBOSampler(space, seed=0, threads=1), None: LatentBOSampler(space, seed=0, threads=None)}
     for sampler in samplers.values():
-        sampler.propose_scored(history, random.Random(-1))  # warm-up: imports, pool features
+        sampler.proposal(history, random.Random(-1))  # warm-up: imports, pool features
     seconds: dict[int | None, list[float]] = {threads: [] for threads in samplers}
     for r in range(args.proposals):
         for threads, sampler in samplers.items():
             start = time.perf_counter()
-            sampler.propose_scored(history, random.Random(r))
+            sampler.proposal(history, random.Random(r))
             seconds[threads].append(time.perf_counter() - start)
     labels = {threads: "1 (default)" if threads == 1 else f"torch default ({default_threads})" for threads in seconds}
     rows = [{"threads": labels[threads], "total_s": sum(values), "median_s": statistics.median(values),

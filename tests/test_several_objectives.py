@@ -84,10 +84,11 @@ def test_latent_bo_proposes_by_its_acquisition_with_several_objectives_or_constr
     history = History.from_study(study, SPACE)
     assert len(history.observations) == 9 and history.n_objectives == len(objectives or ("valid",))
     assert history.constrained == bool(constraints)
-    arch, score = sampler.propose_scored(history, random.Random(0))  # type: ignore[attr-defined]
-    assert SPACE.canonical_key(arch) not in history.known and score > -float("inf")
-    again = sampler.propose_scored(history, random.Random(0))  # type: ignore[attr-defined]
-    assert SPACE.canonical_key(again[0]) == SPACE.canonical_key(arch)  # the same generator, the same proposal
+    proposal = sampler.proposal(history, random.Random(0))  # type: ignore[attr-defined]
+    assert proposal.phase == "several" and proposal.score > -float("inf")
+    assert SPACE.canonical_key(proposal.arch) not in history.known
+    again = sampler.proposal(history, random.Random(0))  # type: ignore[attr-defined]
+    assert SPACE.canonical_key(again.arch) == SPACE.canonical_key(proposal.arch)  # the same generator, the same one
 
 
 def test_latent_bo_with_transfer_refuses_several_objectives() -> None:

@@ -15,10 +15,12 @@ direction: a sampler maximizes in a ``"maximize"`` study and minimizes in a ``"m
 
 from __future__ import annotations
 
+import math
 import random
 import warnings
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 import optuna
@@ -32,11 +34,38 @@ from latentnas.records import json_normalized
 from latentnas.samplers.registry import Capabilities, names_with
 from latentnas.spaces import SearchSpace
 
-__all__ = ["SAMPLER_ATTR", "ArchitectureSampler", "History", "Observation", "check_study_sampler", "fail_and_raise",
-           "first_difference", "single_direction", "whole_study"]
+__all__ = ["PROPOSAL_ATTR", "SAMPLER_ATTR", "ArchitectureSampler", "Proposal", "History", "Observation", "check_study_sampler", "fail_and_raise",
+           "first_difference", "sample_new", "single_direction", "whole_study"]
 
 #: The study user attr holding :meth:`ArchitectureSampler.describe` of the sampler that samples it.
 SAMPLER_ATTR = "sampler"
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """An architecture to evaluate, how it was chosen, and what the choice saw.
+
+    Attributes:
+        arch: The architecture.
+        phase: The strategy that chose it (``"design"``, ``"model"``, ``"transfer"``, ``"several"``) or
+            ``"fallback"`` when a strategy found no new candidate and a random new architecture stands in.
+        score: The acquisition value of the choice in the strategy's own units (``-inf`` where none applies).
+        diagnostics: Named figures of the choice (e.g. each transfer source's weight), JSON numbers.
+    """
+
+    arch: Any
+    phase: str
+    score: float = -math.inf
+    diagnostics: Mapping[str, float] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The proposal's description as JSON values (what a trial records of it)."""
+        score = self.score if math.isfinite(self.score) else None
+        return {"phase": self.phase, "score": score, **{k: float(v) for k, v in self.diagnostics.items()}}
+
+
+#: The trial system attr where a sampler records how it chose the trial's architecture (:meth:`Proposal.to_dict`).
+PROPOSAL_ATTR = "latentnas:proposal"
 
 
 def single_direction(study: optuna.Study, sampler: str = "this sampler") -> StudyDirection:
@@ -84,6 +113,17 @@ def first_difference(stored: Any, now: Any, path: str = "") -> tuple[str, Any, A
                 return found
         return None
     return None if stored == now else (path, stored, now)
+
+
+def sample_new(space: SearchSpace[Any], history: History, rng: random.Random, *, tries: int = 200) -> Any:
+    """A uniformly random architecture of ``space`` not yet known to the study (after ``tries`` misses, any random
+    one)."""
+    arch = space.sample(rng)
+    for _ in range(tries):
+        if space.canonical_key(arch) not in history.known:
+            return arch
+        arch = space.sample(rng)
+    return arch
 
 
 def fail_and_raise(study: optuna.Study, trial: FrozenTrial, error: Exception) -> None:
@@ -156,8 +196,11 @@ class ArchitectureSampler(optuna.samplers.BaseSampler, ABC):
                 f"{self.name}: {len(history.unmapped)} completed trial(s) are not architectures of space "
                 f"'{self.space.name}' ({history.unmapped[0]}) and are left out of the search; suggest the "
                 "architecture with `space.suggest(trial)`"))
-        arch = self.propose(history, self.rng_for(trial))
-        return self.space.to_params(arch)
+        proposal = self.proposal(history, self.rng_for(trial))
+        if proposal.phase:
+            # NOTE: Optuna's own samplers record their state on the trial the same way (NSGA-II its generation).
+            study._storage.set_trial_system_attr(trial._trial_id, PROPOSAL_ATTR, proposal.to_dict())
+        return self.space.to_params(proposal.arch)
 
     def sample_independent(
         self, study: optuna.Study, trial: FrozenTrial, param_name: str, param_distribution: BaseDistribution
@@ -186,6 +229,11 @@ class ArchitectureSampler(optuna.samplers.BaseSampler, ABC):
         """The generator of one trial: a function of the seed and the trial number only."""
         return random.Random(f"{type(self).__name__}:{self.seed}:{trial.number}")
 
+    def proposal(self, history: History, rng: random.Random) -> Proposal:
+        """:meth:`propose`'s architecture with how it was chosen; a sampler whose choices have phases or diagnostics
+        overrides this (a :class:`Proposal` with an empty ``phase`` is not recorded on the trial)."""
+        return Proposal(self.propose(history, rng), "")
+
     @abstractmethod
     def propose(self, history: History, rng: random.Random) -> Any:
         """Returns the architecture to evaluate next, preferably one whose key is not in ``history.known``.
@@ -194,13 +242,8 @@ class ArchitectureSampler(optuna.samplers.BaseSampler, ABC):
         """
 
     def sample_new(self, history: History, rng: random.Random, *, tries: int = 200) -> Any:
-        """A random architecture not yet known to the study (after ``tries`` misses, any random one)."""
-        arch = self.space.sample(rng)
-        for _ in range(tries):
-            if self.space.canonical_key(arch) not in history.known:
-                return arch
-            arch = self.space.sample(rng)
-        return arch
+        """A random architecture not yet known to the study (see :func:`sample_new`)."""
+        return sample_new(self.space, history, rng, tries=tries)
 
     def first_new(self, candidates: Sequence[Any], history: History) -> Any | None:
         for arch in candidates:

@@ -16,25 +16,21 @@ from torch import Tensor
 
 from latentnas.history import History
 from latentnas.samplers.base import ArchitectureSampler
+from latentnas.samplers.config import check_int
+from latentnas.samplers.strategies.base import generator
+from latentnas.samplers.strategies.candidates import decode_new
+from latentnas.samplers.strategies.design import PriorSamples
 from latentnas.samplers.threads import torch_threads
 from latentnas.spaces import SearchSpace
-from latentnas.surrogate import LatentSurrogate, encoded_space, load_latent_space
+from latentnas.surrogate import LatentCache, LatentSurrogate
 from latentnas.vae import LatentSpace, read_manifest
 from latentnas.vae.checkpoint import default_checkpoint
 
-__all__ = ["LatentConfig", "LatentSampler", "encoded_space", "latent_sha256", "load_latent_space"]
+__all__ = ["LatentConfig", "LatentSampler", "latent_sha256"]
 
 
 class LatentConfig(Protocol):
     """What every latent sampler's config holds (e.g. :class:`~latentnas.samplers.latent_bo.LatentBOConfig`)."""
-
-    @property
-    def n_initial(self) -> int:
-        """Architectures decoded from prior samples before the model-based proposals start."""
-
-    @property
-    def threads(self) -> int | None:
-        """Torch threads of a proposal (``None``: the caller's setting)."""
 
     def to_dict(self) -> dict[str, Any]:
         """The config as JSON values."""
@@ -45,12 +41,17 @@ class LatentSampler(ArchitectureSampler):
 
     Args:
         space: The space searched.
-        config: The sampler's config; it has at least ``n_initial`` (architectures decoded from prior samples before
-            the model-based proposals start) and ``threads`` (torch threads of a proposal; ``None``: the caller's).
-        latent: A :class:`LatentSpace` of ``space``; built from ``checkpoint`` when ``None``.
+        config: The sampler's config (what a study records of it).
+        latent: A :class:`LatentSpace` of ``space``; loaded from ``checkpoint`` when ``None``.
         checkpoint: A checkpoint path (default: the shipped checkpoint of the space).
         seed: Seed; the same seed gives the same trials.
         independent_sampler: Samples params outside the space (default Optuna's ``RandomSampler(seed=seed)``).
+        threads: Torch threads of a proposal, restored afterwards (``None``: the caller's setting). An execution
+            setting, not part of what the study records: it changes the speed, not the trials. The small GPs and
+            decoders of a proposal gain nothing from many threads and lose much to their synchronization
+            (``docs/results/proposal-threads``).
+        cache: Where loaded latent spaces and the encodings and features of a finite space are kept (default: the
+            sampler's own); samplers that share one compute them once.
     """
 
     def __init__(
@@ -62,24 +63,27 @@ class LatentSampler(ArchitectureSampler):
         checkpoint: str | Path | None = None,
         seed: int | None = None,
         independent_sampler: optuna.samplers.BaseSampler | None = None,
+        threads: int | None = 1,
+        cache: LatentCache | None = None,
     ) -> None:
         super().__init__(space, seed=seed, independent_sampler=independent_sampler)
+        check_int("threads", threads, minimum=1, allow_none=True)
         self.config = config
+        self.threads = threads
+        self.cache = cache if cache is not None else LatentCache()
         if latent is None:
             path = Path(checkpoint or default_checkpoint(space))
-            latent = load_latent_space(space, path)
+            latent = self.cache.latent_space(space, path)
             self.checkpoint_sha256: str | None = str(read_manifest(path)["sha256"])
         else:
             # NOTE: a latent space built in memory has no manifest; its weights are hashed when first described.
             self.checkpoint_sha256 = None
         self.latent = latent
-        self.n_initial = config.n_initial
-        self.threads = config.threads
         self.surrogate = self.build_surrogate()
 
     def build_surrogate(self) -> LatentSurrogate:
         """The surrogate whose encodings (and, for latent BO, GP) the sampler uses; called once by ``__init__``."""
-        return LatentSurrogate(self.latent)
+        return LatentSurrogate(self.latent, cache=self.cache)
 
     def config_dict(self) -> dict[str, Any]:
         return self.config.to_dict()
@@ -102,24 +106,15 @@ class LatentSampler(ArchitectureSampler):
         return self.surrogate.encode(archs)
 
     def generator(self, rng: random.Random) -> torch.Generator:
-        return torch.Generator().manual_seed(rng.getrandbits(62))
+        return generator(rng)
 
     def decode_new(self, z: Tensor, history: History) -> list[Any]:
         """Decodes each row of ``z`` and keeps the architectures the study does not know, first occurrence only."""
-        out: list[Any] = []
-        seen = set(history.known)
-        for arch in self.latent.decode(z.to(torch.float32)):
-            key = self.space.canonical_key(arch)
-            if key not in seen:
-                seen.add(key)
-                out.append(arch)
-        return out
+        return decode_new(self.latent, z, history)
 
     def initial(self, history: History, rng: random.Random) -> Any:
         """A new architecture decoded from a prior sample ``z ~ N(0, I)`` (random if all decode to known ones)."""
-        z = torch.randn(32, self.latent.dim, generator=self.generator(rng), dtype=torch.float64)
-        new = self.decode_new(z, history)
-        return new[0] if new else self.sample_new(history, rng)
+        return PriorSamples(self.latent).propose(history, rng).arch
 
 
 def latent_sha256(latent: LatentSpace) -> str:

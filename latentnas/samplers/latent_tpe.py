@@ -23,6 +23,7 @@ from latentnas.samplers.config import SamplerConfig, check_bool, check_int
 from latentnas.samplers.latent_base import LatentSampler
 from latentnas.samplers.registry import Capabilities
 from latentnas.spaces import SearchSpace
+from latentnas.surrogate import LatentCache
 from latentnas.vae import LatentSpace
 
 
@@ -34,8 +35,6 @@ class LatentTPEConfig(SamplerConfig):
         n_initial: Architectures decoded from prior samples before TPE is used.
         multivariate: Use TPE's multivariate kernel over the latent coordinates (they are correlated).
         max_tries: Points asked of TPE per proposal before falling back to a random new architecture.
-        threads: Torch threads of a proposal (encoding and decoding), restored afterwards (``None``: the caller's
-            setting); see :class:`~latentnas.samplers.latent_bo.LatentBOConfig` for the measured effect.
     """
 
     sampler: ClassVar[str] = "latent-tpe"
@@ -43,13 +42,11 @@ class LatentTPEConfig(SamplerConfig):
     n_initial: int = 10
     multivariate: bool = True
     max_tries: int = 20
-    threads: int | None = 1
 
     def __post_init__(self) -> None:
         check_int("n_initial", self.n_initial, minimum=1)
         check_bool("multivariate", self.multivariate)
         check_int("max_tries", self.max_tries, minimum=1)
-        check_int("threads", self.threads, minimum=1, allow_none=True)
 
 
 class LatentTPESampler(LatentSampler):
@@ -62,6 +59,8 @@ class LatentTPESampler(LatentSampler):
         checkpoint: Checkpoint path (default: the space's shipped checkpoint).
         seed: Seed; the same seed gives the same trials.
         independent_sampler: Samples params outside the space (default Optuna's ``RandomSampler(seed=seed)``).
+        threads: Torch threads of a proposal (an execution setting; see :class:`LatentSampler`).
+        cache: Shared latent spaces and encodings (see :class:`LatentSampler`).
         **overrides: Fields of :class:`LatentTPEConfig` applied over ``config``; an unknown one is refused with the
             choices.
     """
@@ -79,13 +78,16 @@ class LatentTPESampler(LatentSampler):
         checkpoint: str | Path | None = None,
         seed: int | None = None,
         independent_sampler: optuna.samplers.BaseSampler | None = None,
+        threads: int | None = 1,
+        cache: LatentCache | None = None,
         **overrides: Any,
     ) -> None:
         if config is not None and not isinstance(config, LatentTPEConfig):
             raise InvalidArgumentError(f"config must be a LatentTPEConfig, got {type(config).__name__}")
         config = (config or LatentTPEConfig()).replace(**overrides)
         super().__init__(space, config=config, latent=latent, checkpoint=checkpoint, seed=seed,
-                         independent_sampler=independent_sampler)
+                         independent_sampler=independent_sampler, threads=threads, cache=cache)
+        self.n_initial = config.n_initial
         low, high = self.latent.bounds.tolist()
         self._dists: dict[str, BaseDistribution] = {
             f"z{i}": FloatDistribution(lo, hi) for i, (lo, hi) in enumerate(zip(low, high))

@@ -240,10 +240,11 @@ def test_the_map_is_cached_and_the_same_every_time(home: Path) -> None:
     assert torch.equal(again.xy, first.xy)  # an exact projection: the same picture every time
     assert len(first.keys) == 6466 and first.xy.shape == (6466, 2)
     # The very encodings the latent samplers search by, in the same order.
-    from latentnas.surrogate import encoded_space, load_latent_space
+    from latentnas.surrogate import LatentCache
 
-    _, keys, z = encoded_space(load_latent_space(space))
-    assert keys == first.keys and torch.equal(z.to(torch.float32), first.z)
+    cache = LatentCache()
+    pool = cache.pool(cache.latent_space(space))
+    assert pool.keys == first.keys and torch.equal(pool.z.to(torch.float32), first.z)
     # An architecture outside the map is encoded and projected like the others.
     outside = LatentMap(space, first.keys[1:], first.z[1:], first.encoder, first.sha256, first.vae)
     arch = space.from_string(space.to_string(space.sample(0)))

@@ -166,22 +166,8 @@ def test_history_holds_pruned_architectures_with_their_last_cheap_value() -> Non
     assert [(o.number, o.value, o.steps) for o in maximized.pruned] == [(1, 70.0, {12: 70.0})]
     assert maximized.observations[0].steps == {12: 80.0, 200: 90.0}
     assert {SPACE.canonical_key(a) for a in archs} == maximized.known
-    # 200-epoch = 2 * 12-epoch - 70 on the completed ones, so 70 maps to 70.
-    assert [(o.number, o.value) for o in maximized.mapped_pruned()] == [(1, pytest.approx(70.0))]
     minimized = History.from_study(_study("minimize", trials), SPACE)
     assert [(o.value, o.steps) for o in minimized.pruned] == [(-70.0, {12: -70.0})]
-    assert [o.value for o in minimized.mapped_pruned()] == [pytest.approx(-70.0)]
-
-
-def test_pruned_values_are_not_mapped_before_three_completed_trials_reported_their_step() -> None:
-    history = History()
-    arch = SPACE.sample(0)
-    history.pruned.append(Observation(3, arch, SPACE.canonical_key(arch), 70.0, {12: 70.0}))
-    for i, (low, full) in enumerate([(80.0, 90.0), (81.0, 92.0)]):
-        history.observations.append(Observation(i, SPACE.sample(i + 1), f"k{i}", full, {12: low, 200: full}))
-    assert history.mapped_pruned() == []
-    history.observations.append(Observation(2, SPACE.sample(3), "k2", 95.0, {12: 80.0, 200: 95.0}))
-    assert len(history.mapped_pruned()) == 1
 
 
 def test_samplers_describe_themselves_on_the_study_under_hyperband() -> None:

@@ -32,10 +32,9 @@ class _InfiniteTinySpace(TinySpace):
 @dataclass(frozen=True)
 class _Config:
     n_initial: int = 3
-    threads: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"n_initial": self.n_initial, "threads": self.threads}
+        return {"n_initial": self.n_initial}
 
 
 class _InitialOnly(LatentSampler):

@@ -1,7 +1,9 @@
-"""Latent BO: the sampler contract, its proposal rules, its options and its thread count."""
+"""Latent BO: the sampler contract, which strategy proposes when, what a proposal records, its options and its
+thread count."""
 
 from __future__ import annotations
 
+import json
 import random
 from pathlib import Path
 from typing import Any
@@ -13,31 +15,88 @@ import torch
 from latentnas.errors import CheckpointError, InvalidArgumentError
 from latentnas.objectives import BenchmarkObjective
 from latentnas.samplers import History, Observation, make_sampler
-from latentnas.samplers.latent_bo import LatentBOConfig, LatentBOSampler
+from latentnas.samplers.base import PROPOSAL_ATTR
+from latentnas.samplers.latent_bo import N_INITIAL, LatentBOConfig, LatentBOSampler
+from latentnas.samplers.strategies import OneObjective, PriorSamples, SeveralObjectives, training_set
 from latentnas.spaces.nasbench201 import NasBench201Space
 from latentnas.study import create_study, run_search
 from latentnas.testing.samplers import ArchitectureSamplerContract, plain_search
 from latentnas.vae import LatentSpace, TrainConfig, read_manifest, save_checkpoint
 from latentnas.vae.checkpoint import default_checkpoint
-from tests.samplers.conftest import tiny_latent_space
+from tests.samplers.conftest import history_of, tiny_latent_space
 
 
 class TestLatentBO(ArchitectureSamplerContract):
     def make(self, space: Any, seed: int) -> optuna.samplers.BaseSampler:
-        return LatentBOSampler(space, latent=tiny_latent_space(), n_initial=5, raw_samples=32, seed=seed)
+        return LatentBOSampler(space, latent=tiny_latent_space(), n_initial=5, seed=seed)
 
 
-class TestLatentBOThompson(ArchitectureSamplerContract):
-    def make(self, space: Any, seed: int) -> optuna.samplers.BaseSampler:
-        return LatentBOSampler(space, latent=tiny_latent_space(), n_initial=5, raw_samples=16, acquisition="ts",
-                               seed=seed)
+# ---------------------------------------------------------------------------------------------------- the config
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"n_initial": 0}, "n_initial must be a positive int or None, got 0"),
+        ({"n_initial": 2.5}, "n_initial must be a positive int or None, got 2.5"),
+        ({"n_initial": True}, "n_initial must be a positive int or None, got True"),
+        ({"kernel": "rbf"}, "unknown kernel 'rbf'; choices: decoded, latent"),
+        ({"outcome": "log"}, "unknown outcome 'log'; choices: copula, standardize"),
+        ({"max_train": 1}, "max_train must be an int >= 2, got 1"),
+    ],
+)
+def test_config_refuses_bad_values_naming_the_field(options: dict[str, Any], message: str) -> None:
+    with pytest.raises(InvalidArgumentError, match=message):
+        LatentBOConfig(**options)
+    with pytest.raises(InvalidArgumentError, match=message):
+        LatentBOConfig().replace(**options)
+
+
+def test_config_round_trips_through_json_and_holds_what_the_study_records() -> None:
+    config = LatentBOConfig(n_initial=10, kernel="latent")
+    data = json.loads(json.dumps(config.to_dict()))
+    assert data == {"n_initial": 10, "kernel": "latent", "outcome": "copula", "max_train": 300}
+    assert LatentBOConfig.from_dict(data) == config
+    assert LatentBOConfig.from_dict({}) == LatentBOConfig()
+    with pytest.raises(InvalidArgumentError, match="^unknown latent-bo option 'threads'; choices: n_initial, kernel, "
+                                                   "outcome, max_train$"):
+        LatentBOConfig.from_dict({"threads": 4})  # an execution setting: the sampler's, not the study's
+    with pytest.raises(AttributeError):
+        config.n_initial = 3  # type: ignore[misc]
+
+
+def test_threads_are_not_part_of_what_a_study_records(tiny_latent: LatentSpace) -> None:
+    space = NasBench201Space()
+    one = LatentBOSampler(space, latent=tiny_latent, seed=0, threads=1).describe()
+    default = LatentBOSampler(space, latent=tiny_latent, seed=0, threads=None).describe()
+    assert one == default
+    with pytest.raises(InvalidArgumentError, match="^threads must be a positive int or None, got 0$"):
+        LatentBOSampler(space, latent=tiny_latent, threads=0)
+
+
+def test_latent_bo_fits_through_the_copula_by_default(tiny_latent: LatentSpace) -> None:
+    space = NasBench201Space()
+    assert LatentBOConfig().outcome == "copula"
+    assert LatentBOSampler(space, latent=tiny_latent).surrogate.outcome == "copula"
+    assert LatentBOSampler(space, latent=tiny_latent, outcome="standardize").surrogate.outcome == "standardize"
+
+
+# ---------------------------------------------------------------------------------------------------- proposals
+def test_the_strategy_follows_the_history(tiny_latent: LatentSpace) -> None:
+    space = NasBench201Space()
+    sampler = LatentBOSampler(space, latent=tiny_latent, n_initial=3)
+    history = history_of(space, [1.0, 2.0])
+    assert isinstance(sampler.strategy(history), PriorSamples)
+    history = history_of(space, [1.0, 2.0, 3.0])
+    assert isinstance(sampler.strategy(history), OneObjective)
+    history.observations[0].constraints = (1.0,)
+    assert isinstance(sampler.strategy(history), SeveralObjectives)
+    assert LatentBOSampler(space, latent=tiny_latent).n_initial == N_INITIAL == 20
 
 
 def test_batch_of_asks_gives_distinct_proposals_through_x_pending(
     nb201_objective: BenchmarkObjective, tiny_latent: LatentSpace
 ) -> None:
     space = nb201_objective.space
-    sampler = LatentBOSampler(space, latent=tiny_latent, n_initial=4, raw_samples=32, n_parents=0, seed=0)
+    sampler = LatentBOSampler(space, latent=tiny_latent, n_initial=4, seed=0)
     study = create_study(space, sampler)
     run_search(study, nb201_objective, n_unique=6)
     batch = [study.ask(space.distributions()) for _ in range(4)]  # q = 4, none told yet
@@ -50,46 +109,50 @@ def test_pending_architectures_enter_the_acquisition(
     nb201_objective: BenchmarkObjective, tiny_latent: LatentSpace
 ) -> None:
     space = nb201_objective.space
-    sampler = LatentBOSampler(space, latent=tiny_latent, n_initial=3, raw_samples=64, n_parents=0, seed=0)
+    sampler = LatentBOSampler(space, latent=tiny_latent, n_initial=3, seed=0)
     study = create_study(space, sampler)
     run_search(study, nb201_objective, n_unique=8)
     history = History.from_study(study, space)
-    first, score = sampler.propose_scored(history, random.Random(1))
-    history.pending.append(first)
-    history.known.add(space.canonical_key(first))
-    second, score_with_pending = sampler.propose_scored(history, random.Random(1))
-    assert space.canonical_key(second) != space.canonical_key(first)
-    assert score_with_pending <= score
+    first = sampler.proposal(history, random.Random(1))
+    assert first.phase == "model"
+    history.pending.append(first.arch)
+    history.known.add(space.canonical_key(first.arch))
+    second = sampler.proposal(history, random.Random(1))
+    assert space.canonical_key(second.arch) != space.canonical_key(first.arch)
+    assert second.score <= first.score
 
 
 def test_the_gp_proposes_beside_other_params_in_a_plain_study(
     nb201_objective: BenchmarkObjective, tiny_latent: LatentSpace, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Before, a learning rate beside the architecture made every trial unreadable: 0 GP proposals in 20 trials.
-    sampler = LatentBOSampler(nb201_objective.space, latent=tiny_latent, n_initial=4, raw_samples=16, seed=0)
-    proposals: list[int] = []
-    propose_scored = sampler.propose_scored
+    sampler = LatentBOSampler(nb201_objective.space, latent=tiny_latent, n_initial=4, seed=0)
+    study = plain_search(sampler, nb201_objective, n_trials=8, extra=True)
+    phases = [t.system_attrs[PROPOSAL_ATTR]["phase"] for t in study.trials]
+    assert phases == ["design"] * 4 + ["model"] * 4
 
-    def counted(history: History, rng: random.Random) -> tuple[Any, float]:
-        proposals.append(len(history.observations))
-        return propose_scored(history, rng)
 
-    monkeypatch.setattr(sampler, "propose_scored", counted)
-    plain_search(sampler, nb201_objective, n_trials=8, extra=True)
-    assert proposals == [4, 5, 6, 7]
+def test_each_trial_records_how_its_architecture_was_chosen(
+    nb201_objective: BenchmarkObjective, tiny_latent: LatentSpace
+) -> None:
+    space = nb201_objective.space
+    study = create_study(space, LatentBOSampler(space, latent=tiny_latent, n_initial=2, seed=0))
+    run_search(study, nb201_objective, n_unique=3)
+    recorded = [t.system_attrs[PROPOSAL_ATTR] for t in study.trials]
+    assert recorded[:2] == [{"phase": "design", "score": None}] * 2
+    assert recorded[2]["phase"] == "model" and isinstance(recorded[2]["score"], float)
 
 
 def test_a_proposal_runs_on_its_threads_and_restores_the_callers(
     nb201_objective: BenchmarkObjective, tiny_latent: LatentSpace, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    sampler = LatentBOSampler(nb201_objective.space, latent=tiny_latent, n_initial=2, raw_samples=8, threads=1,
-                              seed=0)
+    sampler = LatentBOSampler(nb201_objective.space, latent=tiny_latent, n_initial=2, threads=1, seed=0)
     during: list[int] = []
     fit = sampler.surrogate.fit
 
-    def spied(train_X: torch.Tensor, train_Y: torch.Tensor) -> Any:
+    def spied(train_X: torch.Tensor, train_Y: torch.Tensor, **kwargs: Any) -> Any:
         during.append(torch.get_num_threads())
-        return fit(train_X, train_Y)
+        return fit(train_X, train_Y, **kwargs)
 
     monkeypatch.setattr(sampler.surrogate, "fit", spied)
     before = torch.get_num_threads()
@@ -102,30 +165,18 @@ def test_a_proposal_runs_on_its_threads_and_restores_the_callers(
     assert during == [1] and after == 2
 
 
-def test_subset_gp_keeps_the_best_half(tiny_latent: LatentSpace) -> None:
-    sampler = LatentBOSampler(NasBench201Space(), latent=tiny_latent, max_train=4)
+def test_subset_gp_keeps_the_best_half() -> None:
     history = History(observations=[Observation(i, None, str(i), float(i)) for i in range(10)])
-    kept = sampler.training_set(history, random.Random(0))
+    kept = training_set(history, random.Random(0), 4)
     assert len(kept) == 4 and [o.value for o in kept[:2]] == [9.0, 8.0]
-
-
-def test_stall_counts_the_architectures_since_the_best(tiny_latent: LatentSpace) -> None:
-    sampler = LatentBOSampler(NasBench201Space(), latent=tiny_latent, explore_after=3)
-    values = [1.0, 5.0, 2.0, 3.0]
-    history = History(observations=[Observation(i, None, str(i), v) for i, v in enumerate(values)])
-    assert not sampler.stalled(history)  # two since the best
-    history.observations.append(Observation(4, None, "4", 5.0))  # a tie is no improvement
-    assert sampler.stalled(history)
-    history.observations.append(Observation(5, None, "5", 6.0))
-    assert not sampler.stalled(history)
-    assert not LatentBOSampler(NasBench201Space(), latent=tiny_latent).stalled(history)
+    assert training_set(history, random.Random(0), 10) == history.observations
 
 
 def test_keyword_options_build_the_config(tiny_latent: LatentSpace) -> None:
     space = NasBench201Space()
     base = LatentBOConfig(n_initial=7, kernel="latent")
-    sampler = LatentBOSampler(space, config=base, latent=tiny_latent, raw_samples=16)
-    assert sampler.config == LatentBOConfig(n_initial=7, kernel="latent", raw_samples=16)
+    sampler = LatentBOSampler(space, config=base, latent=tiny_latent, max_train=16)
+    assert sampler.config == LatentBOConfig(n_initial=7, kernel="latent", max_train=16)
     assert sampler.surrogate.kernel == "latent"
     assert make_sampler("latent-bo", space, latent=tiny_latent, n_initial=10).config.n_initial == 10  # type: ignore[attr-defined]
     with pytest.raises(InvalidArgumentError, match="unknown latent-bo option 'trust_region'; choices: n_initial, "):
@@ -174,32 +225,3 @@ def test_default_checkpoint_follows_the_op_vocabulary() -> None:
     assert default_checkpoint(NasBenchGraphSpace(ops=PROTEINS_OPS)).name == "nasbench-graph-proteins.pt"
     with pytest.raises(CheckpointError, match="space 'nasbench-graph-gat-gcn' .* train one with `latentnas.vae.train_vae`"):
         default_checkpoint(NasBenchGraphSpace(ops=("gcn", "gat")))
-
-
-
-def test_pruned_architectures_enter_the_gp_with_their_mapped_cheap_values(tiny_latent: LatentSpace) -> None:
-    space = NasBench201Space()
-    archs = [space.sample(i) for i in range(5)]
-    history = History()
-    for i, (low, full) in enumerate([(80.0, 90.0), (81.0, 92.0), (82.0, 94.0)]):
-        history.observations.append(Observation(2 * i, archs[i], f"k{i}", full, {12: low, 200: full}))
-    history.pruned = [Observation(1, archs[3], "k3", 75.0, {12: 75.0}), Observation(3, archs[4], "k4", 70.0, {12: 70.0})]
-    trained: list[list[tuple[int, float]]] = []
-
-    class Recording(LatentBOSampler):
-        def initial(self, history: History, rng: random.Random) -> Any:
-            return "initial design"
-
-        def propose_scored(self, history: History, rng: random.Random) -> tuple[Any, float]:
-            trained.append([(o.number, round(o.value, 6)) for o in history.observations])
-            return "gp", 0.0
-
-    mapping = Recording(space, latent=tiny_latent, n_initial=5, pruned_values="mapped")
-    assert mapping.propose(history, random.Random(0)) == "gp"
-    # 200-epoch = 2 * 12-epoch - 70 on the completed ones: 75 -> 80, 70 -> 70; in trial order.
-    assert trained == [[(0, 90.0), (1, 80.0), (2, 92.0), (3, 70.0), (4, 94.0)]]
-    ignoring = Recording(space, latent=tiny_latent, n_initial=5)  # the default
-    assert ignoring.config.pruned_values == "ignore"
-    assert ignoring.propose(history, random.Random(0)) == "initial design"  # 3 observations of 5
-    with pytest.raises(InvalidArgumentError, match="^unknown pruned_values 'all'; choices: ignore, mapped$"):
-        LatentBOConfig(pruned_values="all")

@@ -1,5 +1,5 @@
-"""Transfer from other tasks: sources, the copula scale, source models, ranking weights, the prior-mean GP, and
-latent BO searching with sources."""
+"""Transfer from other tasks: sources, their scale, source models, ranking weights, the prior-mean GP, and latent BO
+searching with sources."""
 
 from __future__ import annotations
 
@@ -14,19 +14,18 @@ from latentnas.benchmarks import get_benchmark
 from latentnas.errors import InvalidArgumentError
 from latentnas.history import TransferSource
 from latentnas.objectives import BenchmarkObjective
+from latentnas.samplers.base import PROPOSAL_ATTR
 from latentnas.samplers.latent_bo import LatentBOSampler
-from latentnas.samplers.transfer import (
+from latentnas.samplers.strategies.transfer import (
     RANKING_MIN,
     SourceModel,
-    copula,
-    fit_with_prior,
     ranking_losses,
     source_models,
     source_weights,
 )
 from latentnas.spaces.nasbench201 import NasBench201Space
 from latentnas.study import create_study, run_search
-from latentnas.surrogate import LatentSurrogate
+from latentnas.surrogate import LatentCache, LatentSurrogate, marginals, normal_scores
 from latentnas.vae import LatentSpace
 
 SPACE = NasBench201Space()
@@ -70,12 +69,12 @@ def test_a_source_from_a_minimize_study_is_oriented_larger_is_better() -> None:
 
 
 # ------------------------------------------------------------------------------------------------ scales and losses
-def test_copula_gives_normal_scores_of_ranks_with_ties_sharing_their_mean_rank() -> None:
+def test_a_sources_scale_is_the_normal_scores_of_its_ranks_with_ties_sharing_their_mean_rank() -> None:
     normal = torch.distributions.Normal(0.0, 1.0)
-    got = copula(torch.tensor([3.0, 1.0, 2.0], dtype=torch.float64))
+    got = normal_scores(torch.tensor([3.0, 1.0, 2.0], dtype=torch.float64))
     want = normal.icdf(torch.tensor([5 / 6, 1 / 6, 0.5])).double()
     assert torch.allclose(got, want)
-    tied = copula(torch.tensor([1.0, 1.0, 2.0], dtype=torch.float64))
+    tied = normal_scores(torch.tensor([1.0, 1.0, 2.0], dtype=torch.float64))
     assert tied[0] == tied[1] and torch.allclose(tied[2], normal.icdf(torch.tensor(5 / 6)).double())
 
 
@@ -104,9 +103,12 @@ def test_a_source_model_answers_from_its_observations_and_from_its_gp_elsewhere(
     keys = [*seen, SPACE.canonical_key(unseen_arch)]
     X = surrogate.arch_features([*source.archs[:3], unseen_arch], keys=keys)
     mean, std = model.predict(keys, X)
-    assert mean[:3].tolist() == copula(torch.arange(12, dtype=torch.float64))[:3].tolist()
+    assert mean[:3].tolist() == normal_scores(torch.arange(12, dtype=torch.float64))[:3].tolist()
     assert std[:3].tolist() == [0.0, 0.0, 0.0] and std[3] > 0
     assert source_models([source], surrogate)[0] is source_models([source], surrogate)[0]
+    # A cache is what shares them: a surrogate with another cache builds its own.
+    other = LatentSurrogate(tiny_latent, cache=LatentCache())
+    assert source_models([source], other)[0] is not source_models([source], surrogate)[0]
 
 
 def test_the_prior_mean_gp_trusts_a_source_that_predicts_the_target_and_not_one_that_does_not(
@@ -118,14 +120,15 @@ def test_the_prior_mean_gp_trusts_a_source_that_predicts_the_target_and_not_one_
     rng = random.Random(0)
     prior = torch.tensor([rng.gauss(0, 1) for _ in archs], dtype=torch.float64)
     noise = torch.tensor([rng.gauss(0, 1) for _ in archs], dtype=torch.float64)
+    with_prior = torch.cat([X, prior.unsqueeze(-1)], dim=-1)
     torch.manual_seed(0)
-    good = fit_with_prior(surrogate, X, (2 * prior + 1).unsqueeze(-1), prior)
+    good = surrogate.fit(with_prior, (2 * prior + 1).unsqueeze(-1), outcome="standardize", prior_mean=True)
     torch.manual_seed(0)
-    useless = fit_with_prior(surrogate, X, noise.unsqueeze(-1), prior)
+    useless = surrogate.fit(with_prior, noise.unsqueeze(-1), outcome="standardize", prior_mean=True)
     # in standardized units: a target that is 2 x prior + 1 has slope 2 / std(2 x prior) = 1 / std(prior)
     assert float(good.mean_module.weight.detach()) == pytest.approx(1 / float(prior.std()), rel=0.05)
     assert abs(float(useless.mean_module.weight.detach())) < 0.5 * float(good.mean_module.weight.detach())
-    mean, _ = surrogate.marginals(good, torch.cat([X, prior.unsqueeze(-1)], dim=-1))
+    mean, _ = marginals(good, with_prior)
     assert torch.allclose(mean, 2 * prior + 1, atol=0.05)
 
 
@@ -142,14 +145,17 @@ def test_latent_bo_with_sources_first_proposes_what_the_sources_rate_best(tiny_l
     bench = get_benchmark("nasbench201")
     sources = bench.transfer_sources("cifar10")
     objective = BenchmarkObjective("nasbench201", "cifar10")
-    sampler = LatentBOSampler(SPACE, latent=tiny_latent, seed=0, transfer=sources, transfer_initial=0)
+    sampler = LatentBOSampler(SPACE, latent=tiny_latent, seed=0, transfer=sources, n_initial=1)
+    assert sampler.n_initial == 1 and LatentBOSampler(SPACE, latent=tiny_latent, transfer=sources).n_initial == 5
     study = create_study(SPACE, sampler)
-    run_search(study, objective, n_unique=1)
-    first = SPACE.canonical_key(SPACE.from_params(study.trials[0].params))
+    run_search(study, objective, n_unique=2)
+    assert study.trials[0].system_attrs[PROPOSAL_ATTR]["phase"] == "design"
+    first = SPACE.canonical_key(SPACE.from_params(study.trials[1].params))
     consensus = {k: 0.0 for k in bench.records("cifar100")}
     for source in sources:
-        for arch, score in zip(source.archs, copula(torch.tensor(source.values, dtype=torch.float64)).tolist()):
+        for arch, score in zip(source.archs, normal_scores(torch.tensor(source.values, dtype=torch.float64)).tolist()):
             consensus[SPACE.canonical_key(arch)] += score / len(sources)
+    del consensus[study.trials[0].user_attrs["arch_key"]]  # evaluated in the design: never proposed again
     assert first == max(consensus, key=consensus.__getitem__)
     assert study.user_attrs["sampler"]["transfer"] == [
         {"name": s.name, "sha256": s.digest(SPACE)} for s in sources]
@@ -160,8 +166,7 @@ def test_latent_bo_with_sources_is_seeded_and_proposes_new_architectures(tiny_la
     objective = BenchmarkObjective("nasbench201", "cifar10")
 
     def trials(seed: int) -> list[str]:
-        sampler = LatentBOSampler(SPACE, latent=tiny_latent, seed=seed, transfer=sources, transfer_initial=2,
-                                  max_train=8)
+        sampler = LatentBOSampler(SPACE, latent=tiny_latent, seed=seed, transfer=sources, n_initial=2, max_train=8)
         study = create_study(SPACE, sampler)
         run_search(study, objective, n_unique=8)
         return [t.user_attrs["arch_key"] for t in study.trials]
@@ -198,11 +203,12 @@ def test_latent_bo_with_sources_in_an_infinite_space_scores_decoded_candidates(
     monkeypatch.setattr(NasBench201Space, "is_finite", property(lambda self: False))
     sources = [sample_source("a", [float(i % 7) for i in range(40)]), sample_source("b", [float(i) for i in range(40)])]
     objective = BenchmarkObjective("nasbench201", "cifar10")
-    sampler = LatentBOSampler(SPACE, latent=tiny_latent, seed=0, transfer=sources, transfer_initial=2,
-                              raw_samples=16, n_parents=1)
+    sampler = LatentBOSampler(SPACE, latent=tiny_latent, seed=0, transfer=sources, n_initial=2)
     study = create_study(SPACE, sampler)
     run_search(study, objective, n_unique=5)
     keys = [t.user_attrs["arch_key"] for t in study.trials]
     assert len(set(keys)) == 5
-    assert set(sampler.transfer_weights) == {"a", "b", "prior_scale"}
-    assert sum(v for k, v in sampler.transfer_weights.items() if k != "prior_scale") == pytest.approx(1.0)
+    # The proposal's diagnostics, recorded on its trial: each source's weight, then the prior's fitted scale.
+    last = study.trials[-1].system_attrs[PROPOSAL_ATTR]
+    assert last["phase"] == "transfer" and set(last) == {"phase", "score", "a", "b", "prior_scale"}
+    assert last["a"] + last["b"] == pytest.approx(1.0)

@@ -1,0 +1,33 @@
+"""Latent BO's proposal strategies: each a small unit that returns a :class:`Proposal` with its diagnostics.
+
+- :class:`PriorSamples`, :class:`UniformSamples`: initial designs, before any model;
+- :class:`OneObjective`: qLogNEI over decoded candidates;
+- :class:`Transfer`: a GP whose prior mean is other tasks' weighted prediction;
+- :class:`SeveralObjectives`: qLogNEHVI, or constrained qLogNEI.
+
+They share one candidate generator (:class:`CandidateGenerator`) and one screen of a finite space (:func:`screen`).
+"""
+
+from __future__ import annotations
+
+from latentnas.samplers.base import Proposal
+from latentnas.samplers.strategies.base import Strategy, training_set
+from latentnas.samplers.strategies.candidates import CandidateGenerator, decode_new, screen
+from latentnas.samplers.strategies.design import PriorSamples, UniformSamples
+from latentnas.samplers.strategies.several import SeveralObjectives
+from latentnas.samplers.strategies.single import OneObjective
+from latentnas.samplers.strategies.transfer import Transfer
+
+__all__ = [
+    "CandidateGenerator",
+    "OneObjective",
+    "PriorSamples",
+    "Proposal",
+    "SeveralObjectives",
+    "Strategy",
+    "Transfer",
+    "UniformSamples",
+    "decode_new",
+    "screen",
+    "training_set",
+]

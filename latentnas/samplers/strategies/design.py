@@ -1,0 +1,55 @@
+"""Initial designs: what latent BO evaluates before its model proposes."""
+
+from __future__ import annotations
+
+import random
+
+import torch
+
+from latentnas.history import History
+from latentnas.samplers.base import sample_new
+from latentnas.samplers.strategies.base import Proposal, Strategy, generator
+from latentnas.samplers.strategies.candidates import decode_new
+from latentnas.vae import LatentSpace
+
+#: Prior samples drawn per proposal of :class:`PriorSamples`.
+PRIOR_DRAWS = 32
+
+
+class PriorSamples(Strategy):
+    """Architectures decoded from prior samples ``z ~ N(0, I)``, as a graph VAE generates (arch2vec's and D-VAE's
+    initial design): the first of :data:`PRIOR_DRAWS` draws that decodes to an architecture the study does not know
+    (a uniformly random new one where none does).
+
+    Args:
+        latent: The latent space sampled.
+    """
+
+    phase = "design"
+
+    def __init__(self, latent: LatentSpace) -> None:
+        self.latent = latent
+
+    def propose(self, history: History, rng: random.Random) -> Proposal:
+        z = torch.randn(PRIOR_DRAWS, self.latent.dim, generator=generator(rng), dtype=torch.float64)
+        new = decode_new(self.latent, z, history)
+        if new:
+            return Proposal(new[0], self.phase)
+        return Proposal(sample_new(self.latent.space, history, rng), "fallback")
+
+
+class UniformSamples(Strategy):
+    """Architectures drawn uniformly at random from the space's encodings, new to the study: an unbiased sample on
+    which a model (or transfer sources' ranking) can be judged.
+
+    Args:
+        latent: The latent space whose space is sampled.
+    """
+
+    phase = "design"
+
+    def __init__(self, latent: LatentSpace) -> None:
+        self.space = latent.space
+
+    def propose(self, history: History, rng: random.Random) -> Proposal:
+        return Proposal(sample_new(self.space, history, rng), self.phase)
