@@ -30,14 +30,14 @@ from latentnas.benchmarks import BENCHMARKS, get_benchmark
 from latentnas.errors import InvalidArgumentError
 from latentnas.history import TransferSource
 from latentnas.objectives import Objective
-from latentnas.objectives.registry import ObjectiveContext, check_options, make_objective
+from latentnas.objectives.registry import BuiltObjective, ObjectiveContext, check_options, make_objective
 from latentnas.pareto import Constraint, parse_constraints, parse_objectives
 from latentnas.samplers import SAMPLERS, capabilities, make_sampler, names_with
 from latentnas.search import SearchResult, run_search
 from latentnas.storage import open_storage
 from latentnas.study import Resume, check_pruner, create_study, make_pruner, resume
 
-__all__ = ["IDENTITY_KEYS", "AssembledSearch", "SearchSpec", "assemble", "run", "transfer_sources"]
+__all__ = ["IDENTITY_KEYS", "AssembledSearch", "SearchSpec", "assemble", "build_objective", "run", "transfer_sources"]
 
 #: The keys of the identity every search records on its study (:func:`latentnas.study.create_study`), ``None`` where
 #: they do not apply; an objective adds its own beside them.
@@ -189,9 +189,7 @@ def assemble(spec: SearchSpec) -> AssembledSearch:
             that is not the benchmark's, a checkpoint for another space, ...): before anything is stored.
     """
     storage = cache(lambda: open_storage(spec.storage)) if spec.storage is not None else None
-    context = ObjectiveContext(space=spec.space, seed=spec.seed, pruner=spec.pruner, storage=storage,
-                               metrics=tuple(dict.fromkeys([*spec.objectives, *(c.metric for c in spec.bounds)])))
-    built = make_objective(spec.objective, context, **spec.objective_options)
+    built = build_objective(spec, storage=storage)
     objective = built.objective
     space = objective.space
     pruner = make_pruner(spec.pruner, objective)
@@ -212,6 +210,15 @@ def assemble(spec: SearchSpec) -> AssembledSearch:
                          objectives=spec.objectives if (spec.several or spec.constraints) else None,
                          constraints=spec.bounds)
     return AssembledSearch(spec, objective, sampler, study, identity, resume(study, spec.budget))
+
+
+def build_objective(spec: SearchSpec, *, storage: Callable[[], optuna.storages.BaseStorage] | None = None,
+                    ) -> BuiltObjective:
+    """The objective of ``spec`` alone, built as :func:`assemble` builds it (``storage`` opens the search's storage,
+    for an objective fitted on another study): what cannot be built is refused, and nothing is stored."""
+    context = ObjectiveContext(space=spec.space, seed=spec.seed, pruner=spec.pruner, storage=storage,
+                               metrics=tuple(dict.fromkeys([*spec.objectives, *(c.metric for c in spec.bounds)])))
+    return make_objective(spec.objective, context, **spec.objective_options)
 
 
 def run(spec: SearchSpec, *, callback: Callable[[FrozenTrial, int], None] | None = None,

@@ -1,4 +1,5 @@
-"""Merge records of :mod:`latentnas.evaluation.several` that ran the same comparison on different seeds into one.
+"""Merge records of several objectives or constraints that ran the same comparison on different seeds into one
+(:func:`latentnas.evaluation.merge_records`).
 
 The configurations must be equal but for their seeds, and the seeds disjoint. The merged record lists every part's
 command and commit (``command.txt``, ``commit.txt``), and its table is rebuilt from the merged runs.
@@ -16,7 +17,7 @@ import sys
 from pathlib import Path
 
 from latentnas.errors import LatentNASError, first_line
-from latentnas.evaluation.several import merge_records
+from latentnas.evaluation import merge_records
 
 
 def main(argv: list[str] | None = None) -> int:

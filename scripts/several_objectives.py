@@ -1,7 +1,8 @@
 """Samplers on several objectives, or under constraints, on a tabular benchmark: same seeds, same budget.
 
-A thin driver over :mod:`latentnas.evaluation.several`; writes runs.csv, table.md, fronts.json (the table's exact
-front and the hypervolume reference point), config.json, command.txt and commit.txt under --out.
+A thin driver over :func:`latentnas.evaluation.run_comparison` and :func:`latentnas.evaluation.write_record`; writes
+runs.csv, table.md, fronts.json (the table's exact front and the hypervolume reference point), config.json,
+command.txt and commit.txt under --out.
 
 Examples:
   # accuracy against parameters on NB201 CIFAR-10
@@ -20,8 +21,11 @@ import json
 import shlex
 import sys
 
+import torch
+
 from latentnas.errors import InvalidArgumentError, LatentNASError, first_line
-from latentnas.evaluation.several import SeveralConfig, paired_table, run_several, summary_table, write_several
+from latentnas.evaluation import ComparisonConfig, FrontRecord, run_comparison, write_record
+from latentnas.evaluation.several import front_tables
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -41,30 +45,26 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--workers", type=int, default=1)
     p.add_argument("--out", required=True)
     args = p.parse_args(argv)
+    torch.set_num_threads(1)  # small GPs gain nothing from more threads, and runs share the CPUs
     try:
-        config = SeveralConfig(args.benchmark, datasets=args.datasets, samplers=args.samplers,
-                               seeds=tuple(range(args.first_seed, args.first_seed + args.seeds)), budget=args.budget,
-                               objectives=tuple(args.objectives.split(",")), constraints=tuple(args.constraint),
-                               judge=tuple(args.judge) if args.judge is not None else None,
-                               sampler_options=json.loads(args.options))
-        rows = run_several(config, workers=args.workers)
-        twin_rows: list[dict[str, object]] = []
-        if args.versus_unconstrained:
-            if not config.constraints:
-                raise InvalidArgumentError("--versus-unconstrained needs --constraint")
+        config = ComparisonConfig(args.benchmark, datasets=args.datasets, samplers=args.samplers,
+                                  seeds=tuple(range(args.first_seed, args.first_seed + args.seeds)), budget=args.budget,
+                                  objectives=tuple(args.objectives.split(",")), constraints=tuple(args.constraint),
+                                  judge=tuple(args.judge) if args.judge is not None else None,
+                                  sampler_options=json.loads(args.options))
+        if args.versus_unconstrained and not config.constraints:
+            raise InvalidArgumentError("--versus-unconstrained needs --constraint")
+        records: list[FrontRecord] = run_comparison(config, workers=args.workers)
+        if args.versus_unconstrained:  # the same searches without their constraints, judged by them
             twin = dataclasses.replace(config, constraints=(), judge=config.constraints)
-            twin_rows = run_several(twin, workers=args.workers)
+            records = [dataclasses.replace(r, searched_with="constraints") for r in records]
+            records += [dataclasses.replace(r, searched_with="none") for r in run_comparison(twin, workers=args.workers)]
     except LatentNASError as err:
         print(f"several_objectives: {first_line(err)}", file=sys.stderr)
         return 2
     command = "python scripts/several_objectives.py " + shlex.join(sys.argv[1:] if argv is None else argv)
-    # With a twin: which search each row is (the table gives the constrained ones; runs.csv both).
-    searched = [{**r, "searched_with": "constraints"} for r in rows] if twin_rows else rows
-    searched += [{**r, "searched_with": "none"} for r in twin_rows]
-    write_several(args.out, config, searched, command=command)
-    print(summary_table(config, rows))
-    if twin_rows:
-        print(paired_table(config, rows, twin_rows))
+    write_record(args.out, records, command=command, config=config)
+    print(front_tables(records, datasets=config.datasets, samplers=config.samplers))
     return 0
 
 

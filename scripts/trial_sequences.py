@@ -2,6 +2,8 @@
 
 Writes one JSON object ``{"<benchmark>/<dataset>/<entry>/seed<k>": [arch strings in trial order]}``. Run it before
 and after a change and compare the two files (``--compare OLD.json``); keys the old file lacks are reported as new.
+Each run is a search described by a :class:`~latentnas.assembly.SearchSpec` and built by :func:`latentnas.assembly.run`,
+as the command line and the comparisons build theirs.
 
 Beside every registered sampler on one objective (``<entry>`` is the sampler's name), ``--modes`` adds latent BO's
 other searches, which a change to latent BO must keep as well:
@@ -27,10 +29,9 @@ from typing import Any
 import optuna
 import torch
 
+from latentnas.assembly import SearchSpec, run
 from latentnas.benchmarks import get_benchmark
-from latentnas.objectives import BenchmarkObjective, MultiFidelityObjective
-from latentnas.samplers import SAMPLERS, make_sampler
-from latentnas.study import create_study, make_pruner, run_search
+from latentnas.samplers import SAMPLERS
 
 CASES = [("nasbench201", "cifar10"), ("nasbench-graph", "cora")]
 MODES = ("single", "transfer", "several", "constrained", "asha")
@@ -60,15 +61,12 @@ def runs(mode: str, benchmark: str, dataset: str, samplers: list[str]) -> list[t
 
 
 def sequence(benchmark: str, dataset: str, how: dict[str, Any], seed: int, budget: int) -> list[str]:
-    objective: Any = (MultiFidelityObjective(benchmark, dataset) if how.get("pruner")
-                      else BenchmarkObjective(benchmark, dataset))
-    space = objective.space
-    options = {"transfer": get_benchmark(benchmark).transfer_sources(dataset)} if how.get("transfer") else {}
-    study = create_study(space, make_sampler(how["sampler"], space, seed=seed, **options),
-                         objectives=how.get("objectives"), constraints=how.get("constraints", ()),
-                         pruner=make_pruner(how["pruner"], objective) if how.get("pruner") else None,
-                         study_name=f"{dataset}-{how['sampler']}-seed{seed}" if how.get("pruner") else None)
-    run_search(study, objective, n_unique=budget)
+    """The architectures of one run in trial order, the search described and built as every search is."""
+    spec = SearchSpec(objective_options={"benchmark": benchmark, "dataset": dataset}, sampler=how["sampler"], seed=seed,
+                      transfer=how.get("transfer", False), objectives=how.get("objectives", ("valid",)),
+                      constraints=how.get("constraints", ()), pruner=how.get("pruner", "none"), budget=budget,
+                      study_name=f"{dataset}-{how['sampler']}-seed{seed}")
+    study, _ = run(spec)
     return [t.user_attrs.get("arch", "") for t in study.trials]
 
 

@@ -12,18 +12,25 @@ A README keeps tables in sync with records between marker comments::
 
 from __future__ import annotations
 
+import csv
+import dataclasses
+import json
 import re
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from latentnas.errors import InvalidArgumentError
+from latentnas.evaluation.measurements import write_measurements
 from latentnas.evaluation.protocol import common_seeds, summarize
 from latentnas.evaluation.record import RunRecord, read_runs, source_revision, write_curves, write_runs
 from latentnas.evaluation.report import caption, cost_table, dataset_table, plot_regret, runs_table, sampler_table
-from latentnas.evaluation.several import render_several
+from latentnas.evaluation.runs import ComparisonConfig
+from latentnas.evaluation.several import FrontRecord, front_tables, fronts_json, paired_table, summary_table
+from latentnas.evaluation.trained import TrainingRecord, training_figure, training_table
 
-__all__ = ["LAYOUTS", "read_record", "rebuild_tables", "record_table", "render_table", "source_revision", "tables_in",
-           "write_record"]
+__all__ = ["LAYOUTS", "merge_records", "read_fronts", "read_record", "rebuild_tables", "record_table", "render_table",
+           "source_revision", "tables_in", "write_record"]
 
 RUNS = "runs.csv"
 #: Per-run curves, gzipped (they are a hundred times the size of the runs).
@@ -32,6 +39,8 @@ TABLE = "table.md"
 COMMAND = "command.txt"
 COMMIT = "commit.txt"
 PLOT = "regret.png"
+#: The comparison a record of several objectives ran (:meth:`ComparisonConfig.to_dict`).
+CONFIG = "config.json"
 #: The layouts a README block can ask for.
 LAYOUTS = ("runs", "samplers", "datasets", "datasets-rank", "cost", "several", "several-paired")
 
@@ -53,38 +62,65 @@ def record_table(records: Sequence[RunRecord]) -> str:
 
 def write_record(
     folder: str | Path,
-    records: Sequence[RunRecord],
+    records: Sequence[RunRecord] | Sequence[FrontRecord] | Sequence[TrainingRecord],
     *,
     command: str,
     revision: str | None = None,
     plot: bool = True,
+    config: ComparisonConfig | None = None,
 ) -> list[Path]:
-    """Writes a record of ``records`` into ``folder``: runs, curves, table, command, commit and regret plot.
+    """Writes a record of ``records`` (runs of one kind) into ``folder``: runs, table, command and commit, and what
+    the kind keeps beside them.
+
+    - :class:`RunRecord`: ``curves.csv.gz`` (when the records have curves) and ``regret.png``;
+    - :class:`FrontRecord`: ``config.json`` (``config``, required) and, on several objectives, ``fronts.json`` (each
+      table front and reference point);
+    - :class:`TrainingRecord`: each run's curve in ``runs.csv``, and ``best_valid.png``.
 
     Args:
-        folder: Created if needed; files of the same names are replaced.
+        folder: Created if needed; files of the same names are replaced (a driver may write its record after each
+            run, so that one stopped early keeps what it finished).
         records: The runs, with curves for the plot.
         command: The exact command that produced the runs (several lines if it took several).
         revision: The commit the runs ran on (default: :func:`source_revision` now).
-        plot: Write ``regret.png`` (needs matplotlib) when the records have curves.
+        plot: Write the plot (needs matplotlib) when the records have curves.
+        config: The comparison that made :class:`FrontRecord` runs.
 
     Returns:
         The paths written.
     """
     if not records:
         raise InvalidArgumentError("no runs to record")
+    kinds = {type(r) for r in records}
+    if len(kinds) > 1:
+        raise InvalidArgumentError(f"a record holds runs of one kind, got {', '.join(sorted(k.__name__ for k in kinds))}")
+    if isinstance(records[0], FrontRecord):
+        if config is None:
+            raise InvalidArgumentError("a record of several objectives or constraints needs its config")
+        fronts = [r for r in records if isinstance(r, FrontRecord)]
+        data: dict[str, Any] = {"config.json": config.to_dict()}
+        if len(config.objectives) > 1:
+            data["fronts.json"] = fronts_json(config.benchmark, config.datasets, config.objectives)
+        return write_measurements(folder, [r.to_row() for r in fronts], command=command, revision=revision, data=data,
+                                  table=front_tables(fronts, datasets=config.datasets, samplers=config.samplers))
+    if isinstance(records[0], TrainingRecord):
+        trained = [r for r in records if isinstance(r, TrainingRecord)]
+        figures = {"best_valid.png": training_figure(trained)} if plot else {}
+        return write_measurements(folder, [r.to_row() for r in trained], command=command, revision=revision,
+                                  table=training_table(trained), figures=figures)
+    runs = [r for r in records if isinstance(r, RunRecord)]
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    table = record_table(records)  # first: a record whose table cannot be made is not written
-    written = [write_runs(folder / RUNS, records)]
-    if any(r.curve for r in records):
-        written.append(write_curves(folder / CURVES, records))
+    table = record_table(runs)  # first: a record whose table cannot be made is not written
+    written = [write_runs(folder / RUNS, runs)]
+    if any(r.curve for r in runs):
+        written.append(write_curves(folder / CURVES, runs))
     for name, text in ((TABLE, table), (COMMAND, command.strip() + "\n"),
                        (COMMIT, (revision or source_revision()).strip() + "\n")):
         (folder / name).write_text(text)
         written.append(folder / name)
-    if plot and any(r.curve for r in records):
-        written.append(plot_regret(records, folder / PLOT))
+    if plot and any(r.curve for r in runs):
+        written.append(plot_regret(runs, folder / PLOT))
     return written
 
 
@@ -106,13 +142,14 @@ def render_table(folder: str | Path, layout: str, *, link: str | None = None) ->
             ``datasets`` (:func:`dataset_table`, test accuracy and share that found the top 0.1 %),
             ``datasets-rank`` (:func:`dataset_table`, rank percentile of the best architecture found), ``cost``
             (:func:`cost_table`, simulated seconds to the top 0.1 %); ``several`` and ``several-paired`` for a
-            record of :mod:`latentnas.evaluation.several` (:func:`~latentnas.evaluation.several.render_several`).
+            record of :class:`~latentnas.evaluation.several.FrontRecord` runs (``several-paired``: the searches
+            given the constraints beside their unconstrained twins).
         link: How the caption names the record (default: the folder as given).
     """
     if layout not in LAYOUTS:
         raise InvalidArgumentError(f"unknown table layout '{layout}'; choices: {', '.join(LAYOUTS)}")
     if layout.startswith("several"):
-        return render_several(folder, paired=layout == "several-paired", link=link)
+        return _render_fronts(folder, paired=layout == "several-paired", link=link)
     records = read_record(folder)
     summaries = summarize(records, seeds=common_seeds(records))
     table = {"runs": runs_table, "samplers": sampler_table, "datasets": dataset_table,
@@ -141,3 +178,58 @@ def rebuild_tables(text: str, root: str | Path, *, link_root: str = "docs/result
         return f"{m.group(1)}{body}{m.group(5)}"
 
     return _BLOCK.sub(render, text)
+
+
+# ------------------------------------------------------------------------- records of several objectives
+def read_fronts(folder: str | Path) -> tuple[ComparisonConfig, list[FrontRecord]]:
+    """The config and runs of a record of :class:`FrontRecord` runs (``config.json`` and ``runs.csv``)."""
+    folder = Path(folder)
+    if not (folder / RUNS).is_file() or not (folder / CONFIG).is_file():
+        raise InvalidArgumentError(f"no record of several objectives in {folder}: {RUNS} or {CONFIG} is missing")
+    config = ComparisonConfig.from_dict(json.loads((folder / CONFIG).read_text()))
+    with open(folder / RUNS, newline="") as f:
+        return config, [FrontRecord.from_row(row) for row in csv.DictReader(f)]
+
+
+def _render_fronts(folder: str | Path, *, paired: bool, link: str | None) -> str:
+    config, records = read_fronts(folder)
+    searched = [r for r in records if r.searched_with != "none"]
+    what = ", ".join(config.objectives) + (f" under {', '.join(config.constraints)}" if config.constraints else "")
+    caption = (f"{config.benchmark}, {what}, {config.budget} unique architectures per run, {len(config.seeds)} seeds "
+               f"({config.seeds[0]}-{config.seeds[-1]}), every sampler on the same seeds (`{link or folder}`):")
+    order = {"datasets": config.datasets, "samplers": config.samplers}
+    if paired:
+        twin = [r for r in records if r.searched_with == "none"]
+        if not twin:
+            raise InvalidArgumentError(f"record {folder} has no unconstrained twin to pair with")
+        return f"{caption}\n\n{paired_table(searched, twin, **order)}\n"
+    return f"{caption}\n\n{summary_table(searched, **order)}\n"
+
+
+def merge_records(records: Sequence[str | Path], out: str | Path, *, command: str) -> str:
+    """Merges records of :class:`FrontRecord` runs of the same comparison on disjoint seeds into ``out`` (their
+    commands and commits listed, the merging ``command`` last) and returns its main table.
+
+    Raises:
+        InvalidArgumentError: The configurations differ in more than their seeds, or share a seed.
+    """
+    folders = [Path(r) for r in records]
+    parts = [read_fronts(f) for f in folders]
+    first = parts[0][0]
+    seeds: list[int] = []
+    for config, _ in parts:
+        if dataclasses.replace(config, seeds=first.seeds) != first:
+            raise InvalidArgumentError(f"records differ in more than their seeds: {first} and {config}")
+        if set(config.seeds) & set(seeds):
+            raise InvalidArgumentError(f"records share seeds: {sorted(set(config.seeds) & set(seeds))}")
+        seeds += config.seeds
+    merged = dataclasses.replace(first, seeds=tuple(sorted(seeds)))
+    runs = sorted((r for _, part in parts for r in part),
+                  key=lambda r: (merged.datasets.index(r.dataset), merged.samplers.index(r.sampler),
+                                 r.searched_with or "", r.seed))
+    commands = [(f / COMMAND).read_text().strip() for f in folders]
+    commits = [f"seeds {c.seeds[0]}-{c.seeds[-1]}: {(f / COMMIT).read_text().strip()}"
+               for f, (c, _) in zip(folders, parts)]
+    write_record(out, runs, command="\n".join([*commands, command]), revision="\n".join(commits), config=merged)
+    return summary_table([r for r in runs if r.searched_with != "none"], datasets=merged.datasets,
+                         samplers=merged.samplers)

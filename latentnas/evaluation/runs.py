@@ -1,14 +1,17 @@
 """Running samplers x datasets x seeds on a tabular benchmark, at one budget of unique architectures (and, where
-the table records training times, of simulated seconds).
+the table records training times, of simulated seconds), on one objective or several.
 
-Every run is a fresh in-memory Optuna study (:func:`latentnas.study.run_search`); baselines and latent samplers run
-through the same code, on the same seeds, with the same budget. Regret, the top-fraction threshold and rank
-percentiles are judged on the benchmark's main column, whatever column is searched.
+Every run is a search described by a :class:`~latentnas.assembly.SearchSpec` (in memory, the study named
+``DATASET-ENTRY-seedSEED``) and built and run by :func:`latentnas.assembly.assemble`, as ``latentnas search`` builds
+its own; baselines and latent samplers run through the same code, on the same seeds, with the same budget. On one
+objective a run is a :class:`~latentnas.evaluation.record.RunRecord`: regret, the top-fraction threshold and rank
+percentiles are judged on the benchmark's main column, whatever column is searched. On several objectives, or with
+constraints, it is a :class:`~latentnas.evaluation.several.FrontRecord`.
 
-Several fidelities: a sampler entry ``"NAME+PRUNER"`` (``"latent-bo+asha"``, ``"tpe+hyperband"``) runs sampler
-``NAME`` on :class:`~latentnas.objectives.MultiFidelityObjective` (every column of the benchmark, cheapest first) with
-the pruner ``PRUNER`` of :func:`latentnas.study.make_pruner` deciding the promotions; its runs pay for what they
-evaluated, pruned architectures included, so compare them with ``budget_seconds``.
+Sampler entries: ``"NAME+PRUNER"`` (``"latent-bo+asha"``, ``"tpe+hyperband"``) runs sampler ``NAME`` on every column
+of the benchmark, cheapest first, with the pruner ``PRUNER`` of :func:`latentnas.study.make_pruner` deciding the
+promotions (its runs pay for what they evaluated, pruned architectures included, so compare them with
+``budget_seconds``); ``"NAME+transfer"`` runs ``NAME`` with the benchmark's other datasets as transfer sources.
 
 Example:
     >>> config = ComparisonConfig("nasbench201", datasets=("cifar10",), samplers=("random", "evolution"),
@@ -18,44 +21,180 @@ Example:
 
 from __future__ import annotations
 
-import bisect
 import json
 import math
+import multiprocessing
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import KW_ONLY, asdict, dataclass, field, replace
-from functools import lru_cache
-from typing import Any
+from dataclasses import KW_ONLY, asdict, dataclass, field, fields
+from typing import Any, Protocol
 
-from latentnas.errors import InvalidArgumentError
+import optuna
+import torch
+
+from latentnas.assembly import AssembledSearch, SearchSpec, assemble, build_objective
+from latentnas.benchmarks import get_benchmark
+from latentnas.errors import InvalidArgumentError, LatentNASError
+from latentnas.evaluation.ranks import table_ranks
 from latentnas.evaluation.record import CurvePoint, RunRecord
-from latentnas.samplers import capabilities, names_with
+from latentnas.evaluation.several import CHECKPOINTS, FrontRecord, table_front
+from latentnas.objectives import BenchmarkObjective
+from latentnas.pareto import Constraint, parse_constraints
+from latentnas.search import SearchResult, is_feasible, unique_trials
 
 #: The top fraction of a table (by validation) whose discovery the protocol reports: the top 0.1 %.
 TOP_FRACTION = 0.001
 
 
 def split_label(label: str) -> tuple[str, bool]:
-    """``(the entry without "+transfer", with transfer)`` of a comparison's sampler entry: ``NAME+transfer``, or
+    """``(the entry without "+transfer", with transfer)`` of a sampler entry: ``NAME+transfer``, or
     ``NAME+transfer+PRUNER`` (several fidelities, see :func:`split_entry`), runs ``NAME`` with the benchmark's
-    other datasets as transfer sources (a sampler that declares the ``transfer`` capability).
-
-    Raises:
-        InvalidArgumentError: The label asks transfer of a sampler that takes no sources.
-    """
-    name, plus, rest = label.partition("+")
+    other datasets as transfer sources."""
+    name, _, rest = label.partition("+")
     if rest != "transfer" and not rest.startswith("transfer+"):
         return label, False
-    if not capabilities(name).transfer:
-        raise InvalidArgumentError(f"'{label}': transfer applies to {', '.join(names_with('transfer'))}, not '{name}'")
     return name + rest[len("transfer"):], True
 
 
+def split_entry(entry: str) -> tuple[str, str | None]:
+    """A sampler entry as (sampler, pruner): ``"tpe+hyperband" -> ("tpe", "hyperband")``, ``"tpe" -> ("tpe", None)``.
+
+    Raises:
+        InvalidArgumentError: ``NAME+`` or ``+PRUNER``, or ``NAME+none`` (the entry without a pruner is ``NAME``).
+    """
+    sampler, plus, pruner = entry.partition("+")
+    if plus and not (sampler and pruner):
+        raise InvalidArgumentError(f"a sampler entry is NAME or NAME+PRUNER, got '{entry}'")
+    if pruner == "none":
+        raise InvalidArgumentError(f"'none' after '+' names no pruner: '{entry}' is '{sampler}'")
+    return sampler, pruner if plus else None
+
+
 @dataclass(frozen=True)
-class RunGrid:
-    """Every sampler on every dataset with every seed, ``budget`` unique architectures per run, on one benchmark: what
-    a comparison runs (:class:`ComparisonConfig`, :class:`latentnas.evaluation.several.SeveralConfig`)."""
+class RunJob:
+    """One run of a comparison (picklable, for a process pool); ``sampler`` is an entry (see the module docstring).
+
+    ``objectives``, ``constraints`` and ``judge`` as :class:`ComparisonConfig` has them.
+    """
+
+    benchmark: str
+    dataset: str
+    sampler: str
+    seed: int
+    _: KW_ONLY
+    budget: int
+    fidelity: str | None = None
+    options: Mapping[str, Any] = field(default_factory=dict)
+    budget_seconds: float | None = None
+    objectives: tuple[str, ...] = ("valid",)
+    constraints: tuple[str, ...] = ()
+    judge: tuple[str, ...] | None = None
+
+    @property
+    def records_fronts(self) -> bool:
+        """Whether the run is recorded as a :class:`FrontRecord` (several objectives, or constraints)."""
+        return len(self.objectives) > 1 or bool(self.constraints) or self.judge is not None
+
+    def spec(self) -> SearchSpec:
+        """The search of this run. The study is named ``DATASET-ENTRY-seedSEED``: Hyperband assigns trials to brackets
+        by a hash of the study's name, so the same name gives the same runs."""
+        entry, transfer = split_label(self.sampler)
+        name, pruner = split_entry(entry)
+        options = {"benchmark": self.benchmark, "dataset": self.dataset}
+        if self.fidelity is not None and pruner is None:  # with a pruner, every column is searched
+            options["fidelity"] = self.fidelity
+        return SearchSpec(objective_options=options, sampler=name, sampler_options=self.options, seed=self.seed,
+                          transfer=transfer, objectives=self.objectives, constraints=self.constraints,
+                          pruner=pruner or "none", budget=self.budget, budget_seconds=self.budget_seconds,
+                          study_name=f"{self.dataset}-{self.sampler}-seed{self.seed}")
+
+    def run(self) -> RunRecord | FrontRecord:
+        """Runs the search and returns its record, curve included."""
+        start = time.perf_counter()
+        search = assemble(self.spec())
+        searching = time.perf_counter()
+        result = search.run()
+        end = time.perf_counter()
+        if self.records_fronts:
+            return self._fronts(search, round(end - searching, 3))
+        return self._record(search, result, round(end - start, 2))
+
+    def _record(self, search: AssembledSearch, result: SearchResult, seconds: float) -> RunRecord:
+        objective, space = search.objective, search.objective.space
+        judge = BenchmarkObjective(self.benchmark, self.dataset)
+        stats = judge.stats
+        threshold = stats.top_threshold(TOP_FRACTION)
+        pruned = search.spec.pruner != "none"
+        costed = bool(result.history) and objective(space.from_string(result.history[0]["arch"])).cost_seconds is not None
+        history = [row for row in result.history
+                   if not costed or self.budget_seconds is None or row["cumulative_cost"] <= self.budget_seconds]
+        best_valid = best_final_valid = -math.inf
+        test_at_best: float | None = None
+        best_arch: str | None = None
+        found_at: int | None = None
+        seconds_to_top: float | None = None
+        curve = []
+        for i, row in enumerate(history, start=1):
+            final = judge(space.from_string(row["arch"]))
+            if found_at is None and final.valid >= threshold:
+                found_at = i
+                seconds_to_top = row["cumulative_cost"] if costed else None
+            if row["valid"] > best_valid:
+                best_valid, test_at_best, best_final_valid, best_arch = row["valid"], final.test, final.valid, row["arch"]
+            curve.append(CurvePoint(i, test_at_best, stats.best.valid - best_final_valid,
+                                    row["cumulative_cost"] if costed else None))
+        ranks = table_ranks(self.benchmark, self.dataset)
+        return RunRecord(
+            benchmark=self.benchmark, dataset=self.dataset, fidelity=None if pruned else self.fidelity,
+            sampler=self.sampler, seed=self.seed, budget=self.budget, unique=len(history), trials=result.trials,
+            best_valid=best_valid, test_at_best_valid=test_at_best, found_top=found_at is not None,
+            queries_to_top=found_at, seconds=seconds, optimum_test=stats.best.test, best_arch=best_arch,
+            valid_top_percent=ranks.valid_top_percent(best_final_valid) if history else None,
+            test_top_percent=ranks.test_top_percent(test_at_best),
+            simulated_seconds=result.cost_seconds if costed else None, pruned=result.pruned if pruned else None,
+            budget_seconds=self.budget_seconds, seconds_to_top=seconds_to_top, curve=tuple(curve),
+        )
+
+    def _fronts(self, search: AssembledSearch, seconds: float) -> FrontRecord:
+        trials = unique_trials(search.study)
+        bounds = parse_constraints(self.judge if self.judge is not None else self.constraints)
+        judged = [t for t in trials if all(c.violation(t.user_attrs) <= 0 for c in bounds)]
+        ratios: list[tuple[int, float]] = []
+        if len(self.objectives) > 1:
+            front = table_front(self.benchmark, self.dataset, self.objectives)
+            for n in (*[c for c in CHECKPOINTS if c < self.budget], self.budget):
+                found = [t.values for t in trials[:n] if is_feasible(t)]
+                ratios.append((n, round(front.ratio(found), 6) if found else 0.0))
+        return FrontRecord(dataset=self.dataset, sampler=self.sampler, seed=self.seed, unique=len(trials),
+                           seconds=seconds, best_feasible_valid=max((t.user_attrs["valid"] for t in judged), default=None),
+                           feasible=len(judged), hv_ratios=tuple(ratios))
+
+
+@dataclass(frozen=True)
+class ComparisonConfig:
+    """What a comparison runs: every sampler on every dataset with every seed, ``budget`` unique architectures.
+
+    Args:
+        benchmark: Registered tabular benchmark (see ``latentnas benchmarks``).
+        datasets: Datasets of the benchmark.
+        samplers: Sampler entries (see the module docstring): registered sampler names
+            (:data:`latentnas.samplers.SAMPLERS`), ``NAME+PRUNER``, ``NAME+transfer``.
+        seeds: One run per seed per sampler and dataset.
+        budget: Unique architectures per run.
+        fidelity: Column searched (``None``: the main column) by entries without a pruner; figures are judged on
+            the main column. One objective, no constraints.
+        sampler_options: Keyword arguments per sampler entry, JSON values only, e.g.
+            ``{"latent-bo": {"n_initial": 10}}``.
+        budget_seconds: Also stop a run once its evaluations have paid this many simulated seconds (the table's
+            training times; pruned architectures pay for the columns they were looked up in). The evaluation that
+            crosses it is run but not counted: figures count the evaluations that ended within it. ``None``: a
+            budget of unique architectures only. One objective, no constraints.
+        objectives: The metrics searched (:data:`latentnas.pareto.METRICS`); several make :class:`FrontRecord` runs.
+        constraints: Bounds the searches are given (``"latency<=0.005"``).
+        judge: Bounds a run's best architecture is judged by (default: ``constraints``): an unconstrained run judged
+            by the bound its constrained twin searched under.
+    """
 
     benchmark: str
     _: KW_ONLY
@@ -63,43 +202,22 @@ class RunGrid:
     samplers: tuple[str, ...]
     seeds: tuple[int, ...]
     budget: int
-
-
-@dataclass(frozen=True, kw_only=True)
-class ComparisonConfig(RunGrid):
-    """What a comparison runs: every sampler on every dataset with every seed, ``budget`` unique architectures.
-
-    Args:
-        benchmark: Registered tabular benchmark (see ``latentnas benchmarks``).
-        datasets: Datasets of the benchmark.
-        samplers: Registered sampler names (see :data:`latentnas.samplers.SAMPLERS`); ``NAME+transfer``
-            (e.g. ``latent-bo+transfer``) runs ``NAME`` with transfer from the benchmark's other datasets.
-        seeds: One run per seed per sampler and dataset.
-        budget: Unique architectures per run.
-        fidelity: Column searched (``None``: the main column) by entries without a pruner; figures are judged on
-            the main column.
-        sampler_options: Keyword arguments per sampler entry, JSON values only, e.g.
-            ``{"latent-bo": {"n_initial": 10}}``.
-        budget_seconds: Also stop a run once its evaluations have paid this many simulated seconds (the table's
-            training times; pruned architectures pay for the columns they were looked up in). The evaluation that
-            crosses it is run but not counted: figures count the evaluations that ended within it. ``None``: a
-            budget of unique architectures only.
-    """
-
     fidelity: str | None = None
     sampler_options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     budget_seconds: float | None = None
+    objectives: tuple[str, ...] = ("valid",)
+    constraints: tuple[str, ...] = ()
+    judge: tuple[str, ...] | None = None
 
     def __post_init__(self) -> None:
-        from latentnas.benchmarks import get_benchmark
-        from latentnas.samplers import SAMPLERS
-
-        for name in ("datasets", "samplers", "seeds"):
+        for name in ("datasets", "samplers", "seeds", "objectives", "constraints", "judge"):
             value = getattr(self, name)
+            if value is None and name == "judge":
+                continue
             if isinstance(value, str) or not isinstance(value, Sequence):
                 raise InvalidArgumentError(f"{name} must be a sequence, got {value!r}")
             object.__setattr__(self, name, tuple(value))
-            if not value:
+            if not value and name in ("datasets", "samplers", "seeds"):
                 raise InvalidArgumentError(f"{name} must not be empty")
             if len(set(value)) != len(value):
                 raise InvalidArgumentError(f"{name} must not repeat an entry, got {', '.join(map(str, value))}")
@@ -107,25 +225,8 @@ class ComparisonConfig(RunGrid):
         for dataset in self.datasets:
             bench.check_dataset(dataset)
         bench.check_fidelity(self.fidelity)
-        for entry in self.samplers:
-            sampler, pruner = split_entry(split_label(entry)[0])
-            SAMPLERS.get(sampler)
-            if pruner is not None:
-                from latentnas.objectives import MultiFidelityObjective
-                from latentnas.study import PRUNERS
-
-                if pruner not in PRUNERS or pruner == "none":
-                    raise InvalidArgumentError(f"unknown pruner '{pruner}' in sampler entry '{entry}'; choices: "
-                                               f"{', '.join(p for p in PRUNERS if p != 'none')}")
-                MultiFidelityObjective(bench, self.datasets[0])  # a benchmark of one column is refused here
-        if self.budget_seconds is not None and (isinstance(self.budget_seconds, bool)
-                                                or not isinstance(self.budget_seconds, (int, float))
-                                                or not self.budget_seconds > 0):
-            raise InvalidArgumentError(f"budget_seconds must be a positive number, got {self.budget_seconds!r}")
         if any(isinstance(s, bool) or not isinstance(s, int) or s < 0 for s in self.seeds):
             raise InvalidArgumentError(f"seeds must be non-negative integers, got {', '.join(map(str, self.seeds))}")
-        if isinstance(self.budget, bool) or not isinstance(self.budget, int) or self.budget < 1:
-            raise InvalidArgumentError(f"budget must be a positive integer, got {self.budget!r}")
         if not isinstance(self.sampler_options, Mapping):
             raise InvalidArgumentError(f"sampler_options must map sampler names to keyword arguments, "
                                        f"got {self.sampler_options!r}")
@@ -139,198 +240,99 @@ class ComparisonConfig(RunGrid):
             json.dumps(self.sampler_options)
         except TypeError as err:
             raise InvalidArgumentError(f"sampler_options must hold JSON values only: {err}") from None
+        parse_constraints(self.judge or ())
+        if self.records_fronts and (self.fidelity is not None or self.budget_seconds is not None):
+            raise InvalidArgumentError("fidelity and budget_seconds apply to a comparison of valid alone without "
+                                       "constraints")
+        for sampler in self.samplers:  # each entry is a search description, checked as it is made, and its objective
+            job = self._job(self.datasets[0], sampler, self.seeds[0])
+            try:
+                build_objective(job.spec())
+            except LatentNASError as err:
+                raise type(err)(f"sampler entry '{sampler}': {err}") from None
+
+    @property
+    def records_fronts(self) -> bool:
+        """Whether runs are recorded as :class:`FrontRecord` (several objectives, or constraints)."""
+        return len(self.objectives) > 1 or bool(self.constraints) or self.judge is not None
+
+    @property
+    def judged_by(self) -> tuple[Constraint, ...]:
+        return parse_constraints(self.judge if self.judge is not None else self.constraints)
 
     def jobs(self) -> list[RunJob]:
         """One job per run, datasets outermost, then samplers, then seeds."""
-        return [RunJob(self.benchmark, d, s, seed, budget=self.budget, fidelity=self.fidelity,
-                       options=dict(self.sampler_options.get(s, {})), budget_seconds=self.budget_seconds)
-                for d in self.datasets for s in self.samplers for seed in self.seeds]
+        return [self._job(d, s, seed) for d in self.datasets for s in self.samplers for seed in self.seeds]
+
+    def _job(self, dataset: str, sampler: str, seed: int) -> RunJob:
+        return RunJob(self.benchmark, dataset, sampler, seed, budget=self.budget, fidelity=self.fidelity,
+                      options=dict(self.sampler_options.get(sampler, {})), budget_seconds=self.budget_seconds,
+                      objectives=self.objectives, constraints=self.constraints, judge=self.judge)
 
     def to_dict(self) -> dict[str, Any]:
         return {**asdict(self), "sampler_options": {k: dict(v) for k, v in self.sampler_options.items()}}
 
-
-def split_entry(entry: str) -> tuple[str, str | None]:
-    """A comparison's sampler entry as (sampler, pruner): ``"tpe+hyperband" -> ("tpe", "hyperband")``,
-    ``"tpe" -> ("tpe", None)``."""
-    sampler, plus, pruner = entry.partition("+")
-    if plus and not (sampler and pruner):
-        raise InvalidArgumentError(f"a sampler entry is NAME or NAME+PRUNER, got '{entry}'")
-    return sampler, pruner if plus else None
-
-
-@dataclass(frozen=True)
-class RunJob:
-    """One run of a comparison (picklable, for a process pool); ``sampler`` is an entry, ``NAME`` or
-    ``NAME+PRUNER`` (see :func:`split_entry`)."""
-
-    benchmark: str
-    dataset: str
-    sampler: str
-    seed: int
-    _: KW_ONLY
-    budget: int
-    fidelity: str | None = None
-    options: Mapping[str, Any] = field(default_factory=dict)
-    budget_seconds: float | None = None
+    @classmethod
+    def from_dict(cls, values: Mapping[str, Any]) -> ComparisonConfig:
+        """The config :meth:`to_dict` gave, or a record's ``config.json`` (written with fewer fields, maybe)."""
+        known = [f.name for f in fields(cls)]
+        unknown = [k for k in values if k not in known]
+        if unknown:
+            raise InvalidArgumentError(f"a comparison's config has no field {', '.join(map(repr, unknown))}; its "
+                                       f"fields: {', '.join(known)}")
+        return cls(**values)
 
 
-def run_one(job: RunJob) -> RunRecord:
-    """Runs one sampler entry on one dataset with one seed and returns its record, curve included.
+class Job(Protocol):
+    """One run of a comparison, picklable for a process pool: :class:`RunJob`, or
+    :class:`~latentnas.evaluation.trained.TrainingJob`."""
 
-    The study is named ``DATASET-ENTRY-seedSEED``: Hyperband assigns trials to brackets by a hash of the study's name,
-    so the same name gives the same runs.
-    """
-    from latentnas.objectives import BenchmarkObjective, MultiFidelityObjective
-    from latentnas.samplers import make_sampler
-    from latentnas.study import create_study, make_pruner, run_search
-
-    entry, transfer = split_label(job.sampler)
-    name, pruner = split_entry(entry)
-    objective: BenchmarkObjective | MultiFidelityObjective = (
-        MultiFidelityObjective(job.benchmark, job.dataset) if pruner else
-        BenchmarkObjective(job.benchmark, job.dataset, fidelity=job.fidelity))
-    judge = BenchmarkObjective(job.benchmark, job.dataset)
-    stats = judge.stats
-    threshold = stats.top_threshold(TOP_FRACTION)
-    space = objective.space
-    options = dict(job.options)
-    if transfer:
-        options["transfer"] = transfer_sources(job.benchmark, job.dataset)
-    start = time.perf_counter()
-    study = create_study(space, make_sampler(name, space, seed=job.seed, **options),
-                         pruner=make_pruner(pruner, objective) if pruner else None,
-                         study_name=f"{job.dataset}-{job.sampler}-seed{job.seed}")
-    result = run_search(study, objective, n_unique=job.budget, max_cost_seconds=job.budget_seconds)
-    seconds = time.perf_counter() - start
-
-    costed = bool(result.history) and objective(space.from_string(result.history[0]["arch"])).cost_seconds is not None
-    history = [row for row in result.history
-               if not costed or job.budget_seconds is None or row["cumulative_cost"] <= job.budget_seconds]
-    best_valid = -math.inf
-    best_final_valid = -math.inf
-    test_at_best: float | None = None
-    best_arch: str | None = None
-    found_at: int | None = None
-    seconds_to_top: float | None = None
-    curve = []
-    for i, row in enumerate(history, start=1):
-        final = judge(space.from_string(row["arch"]))
-        if found_at is None and final.valid >= threshold:
-            found_at = i
-            seconds_to_top = row["cumulative_cost"] if costed else None
-        if row["valid"] > best_valid:
-            best_valid, test_at_best, best_final_valid, best_arch = row["valid"], final.test, final.valid, row["arch"]
-        curve.append(CurvePoint(i, test_at_best, stats.best.valid - best_final_valid,
-                                row["cumulative_cost"] if costed else None))
-    ranks = table_ranks(job.benchmark, job.dataset)
-    return RunRecord(
-        benchmark=job.benchmark, dataset=job.dataset, fidelity=None if pruner else job.fidelity, sampler=job.sampler,
-        seed=job.seed, budget=job.budget, unique=len(history), trials=result.trials, best_valid=best_valid,
-        test_at_best_valid=test_at_best, found_top=found_at is not None, queries_to_top=found_at,
-        seconds=round(seconds, 2), optimum_test=stats.best.test, best_arch=best_arch,
-        valid_top_percent=ranks.valid_top_percent(best_final_valid) if history else None,
-        test_top_percent=ranks.test_top_percent(test_at_best),
-        simulated_seconds=result.cost_seconds if costed else None, pruned=result.pruned if pruner else None,
-        budget_seconds=job.budget_seconds, seconds_to_top=seconds_to_top, curve=tuple(curve),
-    )
+    def run(self) -> Any: ...
 
 
-@lru_cache(maxsize=None)
-def transfer_sources(benchmark: str, dataset: str) -> tuple[Any, ...]:
-    """The benchmark's other datasets as transfer sources for ``dataset`` (built once per process)."""
-    from latentnas.benchmarks import get_benchmark
-
-    return tuple(get_benchmark(benchmark).transfer_sources(dataset))
+def run_one(job: Job) -> Any:
+    """Runs one job and returns its record (:class:`RunRecord`, :class:`FrontRecord`, ...)."""
+    return job.run()
 
 
-def run_comparison(
-    config: ComparisonConfig,
-    *,
-    workers: int = 1,
-    callback: Callable[[RunRecord], None] | None = None,
-) -> list[RunRecord]:
-    """Runs every job of ``config``; records come back in :meth:`ComparisonConfig.jobs` order.
+def run_jobs(jobs: Sequence[Job], *, workers: int = 1, callback: Callable[[Any], None] | None = None,
+             start_method: str | None = None) -> list[Any]:
+    """Runs ``jobs``; their records come back in the jobs' order.
 
     Args:
-        config: What to run.
+        jobs: What to run.
         workers: Processes; each uses one torch thread (small GPs gain nothing from more). With 1, the runs use
             this process and its torch threads.
-        callback: Called with each record as it completes, e.g. to advance a progress bar.
+        callback: Called with each record as it completes, in order, e.g. to advance a progress bar or to write
+            what is done so far.
+        start_method: How worker processes start (``"spawn"``: each starts its own CUDA context, which a forked
+            one cannot); default: the platform's.
     """
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
         raise InvalidArgumentError(f"workers must be a positive integer, got {workers!r}")
-    jobs = config.jobs()
-    records: list[RunRecord] = []
-    if workers == 1:
-        results: Iterable[RunRecord] = map(run_one, jobs)
+    records: list[Any] = []
+
+    def collect(results: Iterable[Any]) -> list[Any]:
         for record in results:
             records.append(record)
             if callback:
                 callback(record)
         return records
-    with ProcessPoolExecutor(min(workers, len(jobs)), initializer=_init_worker) as pool:
-        for record in pool.map(run_one, jobs, chunksize=1):
-            records.append(record)
-            if callback:
-                callback(record)
-    return records
+
+    if workers == 1:
+        return collect(map(run_one, jobs))
+    context = multiprocessing.get_context(start_method) if start_method else None
+    with ProcessPoolExecutor(min(workers, len(jobs)), mp_context=context, initializer=_init_worker) as pool:
+        return collect(pool.map(run_one, jobs, chunksize=1))
+
+
+def run_comparison(config: ComparisonConfig, *, workers: int = 1,
+                   callback: Callable[[Any], None] | None = None) -> list[Any]:
+    """Runs every job of ``config`` (:func:`run_jobs`); records come back in :meth:`ComparisonConfig.jobs` order:
+    :class:`RunRecord` on one objective, :class:`FrontRecord` on several or with constraints."""
+    return run_jobs(config.jobs(), workers=workers, callback=callback)
 
 
 def _init_worker() -> None:
-    import optuna
-    import torch
-
     torch.set_num_threads(1)
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-
-
-# ---------------------------------------------------------------------------------------------- rank percentiles
-class TableRanks:
-    """Rank percentiles within one table: ``100 * rank / rows``, rank 1 the best (ties share the better rank).
-
-    Args:
-        valid: Validation accuracy of every row.
-        test: Test accuracy of every row that has one.
-    """
-
-    def __init__(self, valid: Iterable[float], test: Iterable[float]) -> None:
-        self._valid = sorted(valid)
-        self._test = sorted(test)
-
-    def valid_top_percent(self, value: float) -> float:
-        return _top_percent(self._valid, value)
-
-    def test_top_percent(self, value: float | None) -> float | None:
-        return None if value is None or not self._test else _top_percent(self._test, value)
-
-
-def _top_percent(ascending: list[float], value: float) -> float:
-    better = len(ascending) - bisect.bisect_right(ascending, value)
-    return 100 * (better + 1) / len(ascending)
-
-
-@lru_cache(maxsize=None)
-def table_ranks(benchmark: str, dataset: str) -> TableRanks:
-    """The :class:`TableRanks` of ``benchmark``'s main column on ``dataset`` (built once per process)."""
-    from latentnas.benchmarks import get_benchmark
-
-    rows = get_benchmark(benchmark).records(dataset).values()
-    return TableRanks((e.valid for e in rows), (e.test for e in rows if e.test is not None))
-
-
-def with_ranks(records: Iterable[RunRecord]) -> list[RunRecord]:
-    """Fills in the rank percentiles of records written before they were kept.
-
-    The best validation accuracy and the test accuracy at it are in every record, so the percentiles follow from
-    the table. NOTE: for a run that searched another column (``fidelity``), ``best_valid`` is on that column and
-    its rank cannot be read on the main column; such records are left as they are.
-    """
-    out = []
-    for r in records:
-        if r.fidelity is None and (r.valid_top_percent is None or r.test_top_percent is None):
-            ranks = table_ranks(r.benchmark, r.dataset)
-            r = replace(r, valid_top_percent=ranks.valid_top_percent(r.best_valid),
-                        test_top_percent=ranks.test_top_percent(r.test_at_best_valid))
-        out.append(r)
-    return out

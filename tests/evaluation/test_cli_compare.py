@@ -62,7 +62,7 @@ def test_compare_combines_runs_made_apart(capsys: pytest.CaptureFixture[str], tm
         (["--commit", "abc"], "--command and --commit describe runs made elsewhere; they need --from-runs"),
         (["--from-runs", "nowhere/runs.csv"], "no such file: nowhere/runs.csv"),
         (["--budget-seconds", "-5"], "budget_seconds must be a positive number, got -5.0"),
-        (["--samplers", "tpe+pbt"], "unknown pruner 'pbt' in sampler entry 'tpe+pbt'"),
+        (["--samplers", "tpe+pbt"], "sampler entry 'tpe+pbt': unknown pruner 'pbt'"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(capsys: pytest.CaptureFixture[str], tmp_path: Path, args: list[str],

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from dataclasses import replace
+import json
+from dataclasses import asdict, replace
 
 import pytest
 
@@ -95,11 +96,17 @@ def test_with_ranks_fills_records_written_without_them(tiny_runs) -> None:  # ty
         ({"fidelity": "5ep"}, "unknown fidelity '5ep' for benchmark 'nasbench201'; choices: 12ep"),
         ({"sampler_options": {"tpe": {}}}, "sampler_options names 'tpe', which is not compared"),
         ({"sampler_options": {"random": {"f": print}}}, "sampler_options must hold JSON values only"),
-        ({"samplers": ("random+transfer",)}, "'random\\+transfer': transfer applies to latent-bo, not 'random'"),
+        ({"samplers": ("random+transfer",)},
+         "sampler entry 'random\\+transfer': --transfer applies to latent-bo, not 'random'"),
         ({"samplers": ("bo+transfer",)}, "unknown sampler 'bo'; choices: random"),
-        ({"samplers": ("random+wilcoxon",)}, "unknown pruner 'wilcoxon' in sampler entry 'random\\+wilcoxon'; "
-                                             "choices: median, asha, hyperband"),
-        ({"samplers": ("random+none",)}, "unknown pruner 'none' in sampler entry 'random\\+none'"),
+        ({"samplers": ("random+wilcoxon",)}, "sampler entry 'random\\+wilcoxon': unknown pruner 'wilcoxon'; "
+                                             "choices: none, median, asha, hyperband"),
+        ({"samplers": ("random+none",)}, "'none' after '\\+' names no pruner: 'random\\+none' is 'random'"),
+        ({"samplers": ("evolution",), "objectives": ("valid", "params")},
+         "sampler entry 'evolution': sampler 'evolution' searches one objective"),
+        ({"objectives": ("valid", "latency")}, "benchmark 'nasbench201' has no 'latency' for cifar10"),
+        ({"constraints": ("params<=1",), "budget_seconds": 10.0},
+         "fidelity and budget_seconds apply to a comparison of valid alone without constraints"),
         ({"samplers": ("random+",)}, "a sampler entry is NAME or NAME\\+PRUNER, got 'random\\+'"),
         ({"samplers": ("bo+asha",)}, "unknown sampler 'bo'"),
         ({"budget_seconds": 0}, "budget_seconds must be a positive number, got 0"),
@@ -121,7 +128,8 @@ def test_config_is_json() -> None:
     config = replace(TINY, sampler_options={"random": {}})
     assert config.to_dict() == {"benchmark": "nasbench201", "datasets": ("cifar10",), "samplers": ("random", "evolution"),
                                 "seeds": (0, 1), "budget": 5, "fidelity": None, "sampler_options": {"random": {}},
-                                "budget_seconds": None}
+                                "budget_seconds": None, "objectives": ("valid",), "constraints": (), "judge": None}
+    assert ComparisonConfig.from_dict(json.loads(json.dumps(config.to_dict()))) == config
 
 
 def test_split_entry() -> None:
@@ -185,10 +193,56 @@ def test_a_transfer_label_runs_the_sampler_with_the_other_datasets_as_sources(mo
         made.update(name=name, sources=[s.name for s in kwargs["transfer"]], options=kwargs)
         return make_sampler("random", space, seed=seed)
 
-    monkeypatch.setattr("latentnas.samplers.make_sampler", fake_make_sampler)
+    monkeypatch.setattr("latentnas.assembly.make_sampler", fake_make_sampler)
     record = runs.run_one(runs.RunJob("nasbench201", "cifar100", "latent-bo+transfer", 0, budget=3,
-                                      options={"transfer_initial": 2}))
+                                      options={"n_initial": 2}))
     assert made["name"] == "latent-bo"
     assert made["sources"] == ["nasbench201/cifar10", "nasbench201/imagenet16-120"]
-    assert made["options"]["transfer_initial"] == 2
+    assert made["options"]["n_initial"] == 2
     assert record.sampler == "latent-bo+transfer" and record.unique == 3
+
+
+#: Records of runs made before comparisons were described by a SearchSpec (commit f7c4656), seconds apart: the same
+#: seed must give the same record.
+BEFORE = {
+    ("random", 3): {
+        "trials": 12, "best_valid": 91.06, "test_at_best_valid": 94.0633, "simulated_seconds": 23130.170000000002,
+        "best_arch": "|nor_conv_1x1~0|+|nor_conv_1x1~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_1x1~1|nor_conv_3x3~2|",
+        "valid_top_percent": 1.1599133931333128, "test_top_percent": 0.4175688215279926,
+        "curve": [(1, 90.98, 4.1373999999999995, 2062.01), (2, 91.23, 3.8807000000000045, 4322.370000000001),
+                  (3, 92.27, 2.898700000000005, 6374.970000000001), (4, 92.27, 2.898700000000005, 8230.510000000002),
+                  (5, 92.27, 2.898700000000005, 9798.460000000003), (6, 92.27, 2.898700000000005, 11275.350000000002),
+                  (7, 94.0633, 0.5467000000000013, 13932.750000000002), (8, 94.0633, 0.5467000000000013,
+                                                                          16150.880000000001),
+                  (9, 94.0633, 0.5467000000000013, 17867.88), (10, 94.0633, 0.5467000000000013, 19406.24),
+                  (11, 94.0633, 0.5467000000000013, 20900.88), (12, 94.0633, 0.5467000000000013, 23130.170000000002)]},
+    ("evolution", 3): {
+        "trials": 12, "best_valid": 91.116, "test_at_best_valid": 93.905, "simulated_seconds": 22595.339999999997,
+        "best_arch": "|nor_conv_1x1~0|+|nor_conv_3x3~0|nor_conv_1x1~1|+|skip_connect~0|nor_conv_1x1~1|nor_conv_3x3~2|",
+        "valid_top_percent": 0.8815341787813177, "test_top_percent": 0.9433962264150944,
+        "curve": [(1, 93.7367, 1.6880000000000024, 2854.75), (2, 93.7367, 1.6880000000000024, 4575.8099999999995),
+                  (3, 93.7367, 1.6880000000000024, 6691.849999999999), (4, 93.7367, 1.6880000000000024, 8297.74),
+                  (5, 93.905, 0.4907000000000039, 10923.04), (6, 93.905, 0.4907000000000039, 12641.140000000001),
+                  (7, 93.905, 0.4907000000000039, 14581.77), (8, 93.905, 0.4907000000000039, 16632.46),
+                  (9, 93.905, 0.4907000000000039, 17602.8), (10, 93.905, 0.4907000000000039, 19873.71),
+                  (11, 93.905, 0.4907000000000039, 21155.51), (12, 93.905, 0.4907000000000039, 22595.339999999997)]},
+    ("random+asha", 2): {
+        "trials": 40, "best_valid": 91.056, "test_at_best_valid": 93.8833, "simulated_seconds": 23309.14740000001,
+        "best_arch": "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_1x1~1|+|skip_connect~0|none~1|nor_conv_1x1~2|",
+        "valid_top_percent": 1.2063099288586452, "test_top_percent": 1.1135168574079801, "pruned": 30,
+        "curve": [(1, 91.8, 3.1214000000000084, 2573.1711999999998), (2, 92.1133, 2.5934000000000026, 4159.177),
+                  (3, 92.35, 2.2107000000000028, 6076.5268), (4, 92.35, 2.2107000000000028, 7811.616800000001),
+                  (5, 92.97, 2.0267000000000053, 11027.442600000002), (6, 92.97, 2.0267000000000053, 14073.1778),
+                  (7, 92.97, 2.0267000000000053, 16343.2224), (8, 92.97, 2.0267000000000053, 18663.2338),
+                  (9, 93.8833, 0.5507000000000062, 21199.437200000004),
+                  (10, 93.8833, 0.5507000000000062, 23309.14740000001)]},
+}
+
+
+@pytest.mark.parametrize(("sampler", "seed"), list(BEFORE))
+def test_a_run_gives_the_record_it_gave_before_searches_were_described(sampler: str, seed: int) -> None:
+    budget = len(BEFORE[(sampler, seed)]["curve"])  # type: ignore[arg-type]
+    record = asdict(run_one(RunJob("nasbench201", "cifar10", sampler, seed, budget=budget)))
+    record["curve"] = [tuple(point) for point in record["curve"]]
+    assert {key: record[key] for key in BEFORE[(sampler, seed)]} == BEFORE[(sampler, seed)]
+    assert (record["unique"], record["found_top"], record["optimum_test"]) == (budget, False, 94.3733)
