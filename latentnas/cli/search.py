@@ -9,11 +9,14 @@ import sys
 from collections.abc import Mapping
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from latentnas.cli._common import AddCommand, progress, table
 from latentnas.cli.parsing import positive_int
 from latentnas.errors import InvalidArgumentError, LatentNASError, StorageError
+
+if TYPE_CHECKING:
+    from latentnas.assembly import SearchSpec
 
 #: The options of ``search`` that go to the objective, by their names in the objectives' builders
 #: (:func:`latentnas.objectives.registry.objective_options`); each objective takes some of them.
@@ -24,15 +27,13 @@ DOES = {"benchmark": "looks up a table", "train": "trains on --dataset",
         "predictor": "scores by a predictor fitted on --from-study", "zero-cost": "scores untrained networks"}
 
 
-def search_spec(args: argparse.Namespace) -> Any:
+def search_spec(args: argparse.Namespace) -> SearchSpec:
     """The :class:`~latentnas.assembly.SearchSpec` of ``latentnas search``'s options (the storage defaulted)."""
     # NOTE: imported when the command runs, so that `latentnas --help` and `--version` import no torch.
     from latentnas.assembly import SearchSpec
     from latentnas.objectives.registry import OBJECTIVES, objective_options, objectives_with
-    from latentnas.samplers import SAMPLERS
     from latentnas.storage import default_storage
 
-    SAMPLERS.get(args.sampler)  # an unknown name fails before anything is loaded, with the choices
     takes = objective_options(args.objective) if args.objective in OBJECTIVES else ()
     options = {name: getattr(args, name) for name in OBJECTIVE_FLAGS if getattr(args, name) is not None}
     for name in options:
