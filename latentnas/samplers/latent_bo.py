@@ -11,7 +11,8 @@ values, and the acquisition is maximized over candidates that are *architectures
 - :class:`~latentnas.samplers.strategies.Transfer` with transfer sources;
 - :class:`~latentnas.samplers.strategies.SeveralObjectives` in a study of several objectives
   (``create_study(objectives=...)``) or with constraints;
-- :class:`~latentnas.samplers.strategies.OneObjective` otherwise.
+- the acquisition named by ``LatentBOConfig.acquisition`` otherwise (by default
+  :class:`~latentnas.samplers.strategies.OneObjective`, qLogNEI).
 
 Trials still running (other workers, or several ``study.ask()`` before their ``tell``) enter the MC acquisitions as
 ``X_pending``. Each trial records how its architecture was chosen (its phase, acquisition value and diagnostics) in
@@ -37,8 +38,8 @@ from latentnas.samplers.config import SamplerConfig, check_choice, check_int
 from latentnas.samplers.latent_base import LatentSampler
 from latentnas.samplers.registry import Capabilities
 from latentnas.samplers.strategies import (
+    ACQUISITIONS,
     CandidateGenerator,
-    OneObjective,
     PriorSamples,
     SeveralObjectives,
     Strategy,
@@ -65,6 +66,9 @@ class LatentBOConfig(SamplerConfig):
         n_initial: Architectures of the initial design, evaluated before the model proposes (``None``:
             :data:`N_INITIAL` decoded prior samples, or :data:`N_INITIAL_TRANSFER` uniform samples with transfer
             sources).
+        acquisition: The acquisition of a search of one objective without transfer, by its name in
+            :data:`~latentnas.samplers.strategies.ACQUISITIONS` (``"qlognei"``:
+            :class:`~latentnas.samplers.strategies.OneObjective`).
         kernel: GP features: ``"decoded"``, the decoder's output at each encoding, or ``"latent"``, the encoding
             itself (arch2vec's); see :class:`~latentnas.surrogate.LatentSurrogate`.
         outcome: What the GP is fitted on: ``"copula"``, the normal scores of the values' ranks
@@ -76,12 +80,14 @@ class LatentBOConfig(SamplerConfig):
     sampler: ClassVar[str] = "latent-bo"
 
     n_initial: int | None = None
+    acquisition: str = "qlognei"
     kernel: str = "decoded"
     outcome: str = "copula"
     max_train: int = 300
 
     def __post_init__(self) -> None:
         check_int("n_initial", self.n_initial, minimum=1, allow_none=True)
+        check_choice("acquisition", self.acquisition, ACQUISITIONS.names())
         check_choice("kernel", self.kernel, KERNELS)
         check_choice("outcome", self.outcome, OUTCOMES)
         check_int("max_train", self.max_train, minimum=2)
@@ -141,9 +147,9 @@ class LatentBOSampler(LatentSampler):
         self.n_initial = config.n_initial if config.n_initial is not None else default
         candidates = CandidateGenerator(self.surrogate)
         self.design: Strategy = UniformSamples(self.latent) if self.transfer else PriorSamples(self.latent)
-        self.model: Strategy = (Transfer(self.surrogate, candidates, self.transfer, max_train=config.max_train)
-                                if self.transfer else OneObjective(self.surrogate, candidates,
-                                                                   max_train=config.max_train))
+        self.model: Strategy = (
+            Transfer(self.surrogate, candidates, self.transfer, max_train=config.max_train) if self.transfer
+            else ACQUISITIONS.get(config.acquisition)(self.surrogate, candidates, max_train=config.max_train))
         self.several = SeveralObjectives(self.surrogate, candidates, max_train=config.max_train,
                                          n_initial=self.n_initial)
         self._transfer_described: list[dict[str, str]] | None = None

@@ -7,6 +7,9 @@ implementation.
 * :class:`~latentnas.testing.objectives.ObjectiveContract` (fixture ``objective``)
 * :class:`~latentnas.testing.encoders.EncoderContract` (fixture ``encoder``) and
   :class:`~latentnas.testing.encoders.DecoderContract` (fixture ``decoder``)
+* :class:`~latentnas.testing.samplers.ArchitectureSamplerContract` (method ``make(space, seed)``)
+* :class:`~latentnas.testing.strategies.AcquisitionContract` (method ``make(surrogate, candidates)``), for a new
+  acquisition of latent BO
 
 Import the submodule you need (``from latentnas.testing.spaces import SearchSpaceContract``). NOTE: these modules
 import pytest, which latentnas does not depend on; install it where the tests run.
@@ -24,4 +27,5 @@ pytest.register_assert_rewrite(
     "latentnas.testing.objectives",
     "latentnas.testing.samplers",
     "latentnas.testing.spaces",
+    "latentnas.testing.strategies",
 )

@@ -38,6 +38,7 @@ class TestLatentBO(ArchitectureSamplerContract):
         ({"n_initial": 0}, "n_initial must be a positive int or None, got 0"),
         ({"n_initial": 2.5}, "n_initial must be a positive int or None, got 2.5"),
         ({"n_initial": True}, "n_initial must be a positive int or None, got True"),
+        ({"acquisition": "ts"}, "unknown acquisition 'ts'; choices: qlognei"),
         ({"kernel": "rbf"}, "unknown kernel 'rbf'; choices: decoded, latent"),
         ({"outcome": "log"}, "unknown outcome 'log'; choices: copula, standardize"),
         ({"max_train": 1}, "max_train must be an int >= 2, got 1"),
@@ -53,11 +54,12 @@ def test_config_refuses_bad_values_naming_the_field(options: dict[str, Any], mes
 def test_config_round_trips_through_json_and_holds_what_the_study_records() -> None:
     config = LatentBOConfig(n_initial=10, kernel="latent")
     data = json.loads(json.dumps(config.to_dict()))
-    assert data == {"n_initial": 10, "kernel": "latent", "outcome": "copula", "max_train": 300}
+    assert data == {"n_initial": 10, "acquisition": "qlognei", "kernel": "latent", "outcome": "copula",
+                    "max_train": 300}
     assert LatentBOConfig.from_dict(data) == config
     assert LatentBOConfig.from_dict({}) == LatentBOConfig()
-    with pytest.raises(InvalidArgumentError, match="^unknown latent-bo option 'threads'; choices: n_initial, kernel, "
-                                                   "outcome, max_train$"):
+    with pytest.raises(InvalidArgumentError, match="^unknown latent-bo option 'threads'; choices: n_initial, "
+                                                   "acquisition, kernel, outcome, max_train$"):
         LatentBOConfig.from_dict({"threads": 4})  # an execution setting: the sampler's, not the study's
     with pytest.raises(AttributeError):
         config.n_initial = 3  # type: ignore[misc]

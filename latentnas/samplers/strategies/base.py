@@ -25,7 +25,8 @@ from latentnas.samplers.base import Proposal
 class Strategy(ABC):
     """One way of choosing the next architecture (see the module docstring).
 
-    Lifecycle: built once per sampler; :meth:`propose` is called once per trial with the study's history and the
+    Lifecycle: built once per sampler (an acquisition of one objective, registered in
+    :data:`~latentnas.samplers.strategies.ACQUISITIONS`, as ``cls(surrogate, candidates, max_train=...)``); :meth:`propose` is called once per trial with the study's history and the
     trial's generator. It must be a function of those two alone (a strategy that draws from torch's global generator
     seeds it from the trial's generator first, :func:`seeded_torch`), so the same seed gives the same trials and a
     resumed study continues exactly.
