@@ -156,8 +156,9 @@ def hypervolume(Y: Tensor, reference: Tensor) -> float:
     """The volume dominated by oriented rows ``Y`` and dominating ``reference`` (rows not better than it in every
     column add nothing): BoTorch's ``Hypervolume``, or an exact sweep in two dimensions.
 
-    NOTE: why a sweep in two dimensions: it gives BoTorch's value on 300 random fronts and is about 15x faster on the
-    growing fronts of a report's progress curve (``python scripts/benchmark_pareto.py``, ``docs/results/pareto``).
+    NOTE: why a sweep in two dimensions: it gives BoTorch's value on 300 random fronts (within 2e-16) and takes 0.6x
+    BoTorch's time over the growing fronts of a report's progress curve (``python scripts/benchmark_pareto.py``,
+    ``docs/results/pareto``).
     """
     ref = torch.as_tensor(reference, dtype=torch.float64).reshape(-1)
     Y = Y.reshape(-1, ref.numel()).to(torch.float64)
@@ -186,8 +187,8 @@ def hypervolume_improvement(Y: Tensor, front: Tensor, reference: Tensor) -> Tens
     the step.
 
     NOTE: by hand because it is vectorized over every candidate and draw at once, where BoTorch computes one
-    hypervolume per point; ``python scripts/benchmark_pareto.py`` checks it against differences of BoTorch's
-    hypervolumes and times both (``docs/results/pareto``).
+    hypervolume per point: on 2,000 candidates x 64 draws it gives the differences of BoTorch's hypervolumes (within
+    2e-16) about 3,000x faster (``python scripts/benchmark_pareto.py``, ``docs/results/pareto``).
 
     Args:
         Y: A ``... x 2`` tensor of oriented points.
