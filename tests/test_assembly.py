@@ -31,7 +31,7 @@ NB201 = {"benchmark": "nasbench201", "dataset": "cifar10"}
      "--transfer applies to a search of valid alone without --constraint"),
     ({"objectives": ("valid", "params"), "pruner": "asha"}, "--pruner applies to a search of one objective"),
     ({"pruner": "pbt"}, "unknown pruner 'pbt'; choices: none, median, asha, hyperband"),
-    ({"transfer": True}, "--transfer applies to latent-bo, not 'random'"),
+    ({"transfer": True}, f"--transfer applies to {', '.join(names_with('transfer'))}, not 'random'"),
     ({"checkpoint": "x.pt"}, "--checkpoint applies to latent samplers \\(latent-bo, latent-tpe\\), not 'random'"),
     ({"budget": 0}, "budget must be a positive integer, got 0"),
     ({"budget_seconds": -1.0}, "budget_seconds must be a positive number, got -1.0"),

@@ -31,6 +31,7 @@ from latentnas_encoders.base import DECODER_KINDS, ENCODER_KINDS
 ARCH = "|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|skip_connect~2|"
 LATENT_SAMPLERS = names_with("latent")
 LATENT = ", ".join(LATENT_SAMPLERS)
+TRANSFER = ", ".join(names_with("transfer"))
 
 
 @dataclass(frozen=True)
@@ -174,8 +175,8 @@ CASES = [
     *[pytest.param([*S, "--sampler", name, "--checkpoint", "{dir}/good.pt"],
                    f"--checkpoint applies to latent samplers ({LATENT}), not '{name}'", id=f"checkpoint-{name}")
       for name in SAMPLERS if name not in LATENT_SAMPLERS],
-    *[pytest.param([*S, "--sampler", name, "--transfer"], f"--transfer applies to latent-bo, not '{name}'",
-                   id=f"transfer-{name}") for name in SAMPLERS if name != "latent-bo"],
+    *[pytest.param([*S, "--sampler", name, "--transfer"], f"--transfer applies to {TRANSFER}, not '{name}'",
+                   id=f"transfer-{name}") for name in SAMPLERS if name not in names_with("transfer")],
     pytest.param([*S, "--epochs", "3"],
                  "--epochs applies only with --objective train (--objective benchmark looks up a table)",
                  id="epochs-benchmark"),

@@ -17,6 +17,7 @@ from latentnas.evaluation import (
     table_ranks,
     with_ranks,
 )
+from latentnas.samplers import names_with
 
 TINY = ComparisonConfig("nasbench201", datasets=("cifar10",), samplers=("random", "evolution"), seeds=(0, 1), budget=5)
 
@@ -97,7 +98,7 @@ def test_with_ranks_fills_records_written_without_them(tiny_runs) -> None:  # ty
         ({"sampler_options": {"tpe": {}}}, "sampler_options names 'tpe', which is not compared"),
         ({"sampler_options": {"random": {"f": print}}}, "sampler_options must hold JSON values only"),
         ({"samplers": ("random+transfer",)},
-         "sampler entry 'random\\+transfer': --transfer applies to latent-bo, not 'random'"),
+         f"sampler entry 'random\\+transfer': --transfer applies to {', '.join(names_with('transfer'))}, not 'random'"),
         ({"samplers": ("bo+transfer",)}, "unknown sampler 'bo'; choices: random"),
         ({"samplers": ("random+wilcoxon",)}, "sampler entry 'random\\+wilcoxon': unknown pruner 'wilcoxon'; "
                                              "choices: none, median, asha, hyperband"),
