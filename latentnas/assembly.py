@@ -61,7 +61,8 @@ class SearchSpec:
         sampler_options: Its keyword arguments, JSON values.
         seed: The sampler's seed, and the objective's (weights, splits, fits).
         transfer: The benchmark's tables of the space's other datasets as transfer sources (samplers that declare
-            the ``transfer`` capability; one objective, no constraints).
+            the ``transfer`` capability; one objective, no constraints). A sampler that needs them (the portfolio)
+            gets them whatever this says.
         checkpoint: A pretrained encoder for a latent sampler (default: the space's shipped one).
         objectives: The metrics optimized (:data:`latentnas.pareto.METRICS`): ``("valid",)`` or several.
         constraints: Bounds every reported architecture satisfies (``"params<=1.0"``).
@@ -196,7 +197,7 @@ def assemble(spec: SearchSpec) -> AssembledSearch:
     options = dict(spec.sampler_options)
     if spec.checkpoint is not None:
         options["checkpoint"] = spec.checkpoint
-    if spec.transfer:
+    if spec.transfer or capabilities(spec.sampler).needs_transfer:
         options["transfer"] = transfer_sources(space.name, benchmark=built.benchmark, dataset=built.dataset)
     sampler = make_sampler(spec.sampler, space, seed=spec.seed, **options)
     goals = ("-" + "-".join(spec.objectives) if spec.several else "") + "".join(f"-{c}" for c in spec.constraints)

@@ -28,12 +28,15 @@ class Capabilities:
         constraints: It takes a study's constraints into account (every sampler runs on a constrained study; the
             others ignore its constraints).
         transfer: It takes observations of other tasks (``transfer=``, :class:`~latentnas.history.TransferSource`).
+        needs_transfer: It cannot search without them (whoever assembles a search gives it the sources it would give
+            a search with transfer).
     """
 
     latent: bool = False
     several_objectives: bool = False
     constraints: bool = False
     transfer: bool = False
+    needs_transfer: bool = False
 
     @classmethod
     def names(cls) -> list[str]:
@@ -47,6 +50,7 @@ SAMPLERS.register_lazy("local-search", "latentnas.samplers.local_search:LocalSea
 SAMPLERS.register_lazy("tpe", "latentnas.samplers.tpe:RawTPESampler")
 SAMPLERS.register_lazy("gp", "latentnas.samplers.gp:RawGPSampler")
 SAMPLERS.register_lazy("nsga2", "latentnas.samplers.nsga2:RawNSGAIISampler")
+SAMPLERS.register_lazy("portfolio", "latentnas.samplers.portfolio:PortfolioSampler")
 SAMPLERS.register_lazy("latent-bo", "latentnas.samplers.latent_bo:LatentBOSampler")
 SAMPLERS.register_lazy("latent-tpe", "latentnas.samplers.latent_tpe:LatentTPESampler")
 

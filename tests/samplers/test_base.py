@@ -11,7 +11,7 @@ from optuna.distributions import CategoricalDistribution, FloatDistribution
 from optuna.trial import FixedTrial, TrialState, create_trial
 
 from latentnas.errors import InvalidArgumentError, StorageError
-from latentnas.samplers import SAMPLERS, History, Observation, RandomArchitectureSampler
+from latentnas.samplers import SAMPLERS, History, RandomArchitectureSampler
 from latentnas.samplers.base import check_study_sampler, first_difference
 from latentnas.spaces.nasbench201 import NasBench201Space
 from latentnas.testing.samplers import SamplerContract
@@ -134,6 +134,7 @@ def test_every_registered_sampler_runs_a_contract() -> None:
         test_latent_tpe,
         test_local_search,
         test_nsga2,
+        test_portfolio,
         test_random_search,
         test_tpe,
     )
@@ -141,7 +142,7 @@ def test_every_registered_sampler_runs_a_contract() -> None:
     covered = {
         cls().make(SPACE, 0).describe()["sampler"]
         for module in (test_random_search, test_evolution, test_local_search, test_tpe, test_gp, test_latent_bo,
-                       test_latent_tpe, test_nsga2)
+                       test_latent_tpe, test_nsga2, test_portfolio)
         for _, cls in inspect.getmembers(module, inspect.isclass)
         if issubclass(cls, SamplerContract) and cls.__name__.startswith("Test")
     }
