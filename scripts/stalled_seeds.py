@@ -57,7 +57,8 @@ def main(argv: list[str] | None = None) -> int:
         run_search(study, objective, n_unique=max(args.checkpoints))
         observations = History.from_study(study, space).observations
         base = sampler.surrogate  # type: ignore[attr-defined]
-        archs, keys, _ = base.pool()
+        pool = base.pool()
+        archs, keys = pool.archs, pool.keys
         features = base.pool_features()
         truth = torch.tensor([objective(a).valid for a in archs], dtype=torch.float64)
         top = (truth >= threshold).nonzero().reshape(-1).tolist()
@@ -71,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
             train_Y = torch.tensor([[o.value] for o in observations[:n]], dtype=torch.float64)
             for outcome in OUTCOMES:
                 surrogate = LatentSurrogate(base.latent, kernel=base.kernel, fit_maxiter=base.fit_maxiter,
-                                            outcome=outcome)
+                                            outcome=outcome, cache=base.cache)
                 with torch.random.fork_rng():
                     torch.manual_seed(FIT_SEED)
                     model = surrogate.fit(train_X, train_Y)
