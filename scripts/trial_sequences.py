@@ -1,7 +1,9 @@
 """The architectures each sampler proposes, in trial order, for a few seeds: to show that a change keeps trials.
 
-Writes one JSON object ``{"<benchmark>/<dataset>/<entry>/seed<k>": [arch strings in trial order]}``. Run it before
-and after a change and compare the two files (``--compare OLD.json``); keys the old file lacks are reported as new.
+Writes a record under ``--out``: ``sequences.json``, one JSON object ``{"<benchmark>/<dataset>/<entry>/seed<k>":
+[arch strings in trial order]}``, and ``runs.csv`` and ``table.md``, one row per run with its trial count and, with
+``--compare OLD.json`` (an earlier ``sequences.json``), whether it is the same, different or new (absent there), and
+the first trial where it differs; ``command.txt`` and ``commit.txt``. Run it before and after a change.
 Each run is a search described by a :class:`~latentnas.assembly.SearchSpec` and built by :func:`latentnas.assembly.run`,
 as the command line and the comparisons build theirs.
 
@@ -15,7 +17,8 @@ other searches, which a change to latent BO must keep as well:
 - ``asha``: ``<sampler>+asha``, NB201's 12- and 200-epoch columns under successive halving.
 
 Example:
-  python scripts/trial_sequences.py --out runs/sequences.json --compare docs/results/trial-sequences/before.json
+  python scripts/trial_sequences.py --modes single transfer --out runs/sequences \
+      --compare docs/results/trial-sequences/before-core.json
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ import torch
 
 from latentnas.assembly import SearchSpec, run
 from latentnas.benchmarks import get_benchmark
+from latentnas.evaluation.measurements import Column, command_line, markdown_table, write_measurements
 from latentnas.samplers import SAMPLERS
 
 CASES = [("nasbench201", "cifar10"), ("nasbench-graph", "cora")]
@@ -89,17 +93,29 @@ def main(argv: list[str] | None = None) -> int:
                     key = f"{benchmark}/{dataset}/{entry}/seed{seed}"
                     sequences[key] = sequence(benchmark, dataset, how, seed, args.budget)
                     print(key, len(sequences[key]), "trials", file=sys.stderr)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(sequences, indent=1) + "\n")
-    if args.compare is None:
-        return 0
-    before = json.loads(args.compare.read_text())
-    same = [k for k in sequences if before.get(k) == sequences[k]]
-    for k in sequences:
-        status = "same" if k in same else "DIFFERENT" if k in before else "new"
-        print(f"{k}: {status} ({len(sequences[k])} trials)")
-    print(f"{len(same)} of {len(sequences)} sequences identical")
-    return 0 if len(same) == len(sequences) else 1
+    before = json.loads(args.compare.read_text()) if args.compare is not None else {}
+    rows = []
+    for key, trials in sequences.items():
+        old = before.get(key)
+        status = "recorded" if args.compare is None else "same" if old == trials else "new" if old is None else \
+            "DIFFERENT"
+        first = next((i for i, (a, b) in enumerate(zip(trials, old)) if a != b), min(len(trials), len(old))) \
+            if status == "DIFFERENT" and old is not None else None
+        rows.append({"run": key, "trials": len(trials), "status": status, "first_difference": first})
+        print(f"{key}: {status} ({len(trials)} trials)")
+    counts = [{"status": s, "runs": sum(1 for r in rows if r["status"] == s)}
+              for s in ("same", "DIFFERENT", "new", "recorded") if any(r["status"] == s for r in rows)]
+    compared = f"compared with {args.compare}" if args.compare is not None else "recorded, not compared"
+    caption = (f"The trials of {len(rows)} runs ({', '.join(args.modes)}; seeds {', '.join(map(str, args.seeds))}; "
+               f"{args.budget} unique architectures each), {compared}.")
+    write_measurements(args.out, rows, command=command_line(__file__, argv), caption=caption,
+                       table=markdown_table(counts) + "\n" + markdown_table(rows, [
+                           Column("run"), Column("trials"), Column("status"),
+                           Column("first_difference", "first differing trial")]),
+                       data={"sequences.json": sequences})
+    same = sum(1 for r in rows if r["status"] == "same")
+    print(f"{same} of {len(rows)} sequences identical" if args.compare is not None else f"wrote {args.out}")
+    return 0 if args.compare is None or same == len(rows) else 1
 
 
 if __name__ == "__main__":
