@@ -19,7 +19,6 @@ TO_RERUN_AFTER_LATENT_BO: dict[str, str] = {
     "proposal-threads": "latent BO's proposal seconds by torch threads: the script printed only the table",
     "real-search-cora": "latent BO against random search with real training: runs not kept, commit not recorded",
     "surrogate": "the GP's Spearman by its inputs: data not kept, commit not recorded",
-    "trial-sequences": "every sampler's trials, latent BO's own check of its change: no table",
     "workers-nasbench201": "latent BO and random search on several workers: the script printed only the table",
 }
 
