@@ -15,7 +15,7 @@ from latentnas.surrogate.gp import (
     build_gp,
     copula_of,
     fit_gp,
-    score_objective,
+    score_model,
 )
 from latentnas.surrogate.posterior import log_ei, marginals
 from latentnas.surrogate.warp import CopulaPosterior, CopulaTransform, normal_scores
@@ -38,5 +38,5 @@ __all__ = [
     "log_expected_improvement",
     "marginals",
     "normal_scores",
-    "score_objective",
+    "score_model",
 ]

@@ -8,7 +8,7 @@ from botorch.models.transforms.outcome import Standardize
 from gpytorch.kernels import MaternKernel, ScaleKernel
 
 from latentnas.errors import InvalidArgumentError
-from latentnas.surrogate import PriorMean, build_gp, copula_of, fit_gp, normal_scores, score_objective
+from latentnas.surrogate import PriorMean, build_gp, copula_of, fit_gp, normal_scores, score_model
 
 X = torch.rand(12, 3, dtype=torch.float64, generator=torch.Generator().manual_seed(0))
 Y = (X.sum(-1, keepdim=True) * 10).round()
@@ -65,10 +65,15 @@ def test_train_y_must_be_one_column_per_row() -> None:
         build_gp(X, Y.reshape(-1))
 
 
-def test_the_score_objective_measures_draws_on_the_gps_own_scale() -> None:
-    model = build_gp(X, Y, outcome="copula")
-    warp = copula_of(model)
-    assert warp is not None
-    Z = torch.tensor([[[10.0, -1.0], [20.0, 1.0]]], dtype=torch.float64)  # 1 draw x 2 points x 2 outputs
-    assert torch.equal(score_objective(model)(Z), warp.warp(Z[..., 0]))
-    assert torch.equal(score_objective(build_gp(X, Y, outcome="standardize"), 1)(Z), Z[..., 1])
+def test_the_score_model_is_the_gp_on_the_scale_it_was_fitted_on() -> None:
+    with torch.random.fork_rng():
+        torch.manual_seed(0)
+        model = fit_gp(X, Y, outcome="copula", maxiter=20)
+    view = score_model(model)
+    assert view is not model and copula_of(view) is None and isinstance(view.outcome_transform, Standardize)
+    test = torch.rand(5, 3, dtype=torch.float64, generator=torch.Generator().manual_seed(1))
+    with torch.no_grad():
+        normal, scores = model.posterior(test).normal, view.posterior(test)
+    assert torch.equal(scores.mean, normal.mean) and torch.equal(scores.variance, normal.variance)
+    plain = build_gp(X, Y, outcome="standardize")
+    assert score_model(plain) is plain

@@ -1,8 +1,9 @@
 """Several objectives, or constraints: qLogNEHVI, or constrained qLogNEI, over the same decoded candidates.
 
 One GP per objective and per constraint, on the same features (:class:`Goal`); the objectives' GPs go through the
-copula warp, so their posteriors speak in the metrics' own units and qLogNEHVI (Daulton et al., 2021; Ament et al.,
-2023) values a step of the front as a user's hypervolume does, measured from :func:`reference_point`. The constraints'
+copula warp, and qLogNEHVI (Daulton et al., 2021; Ament et al., 2023) maps their draws back to the metrics' own units
+(the warps' untransform), so it values a step of the front as a user's hypervolume does, measured from
+:func:`reference_point`. The constraints'
 GPs are fitted on the constraint values themselves (the GP must know where 0 lies). Candidates are those of one
 objective, around the feasible front's members (:func:`parents`), plus, in a finite space, the best of every
 unevaluated architecture by a cheap score (:func:`screen_scores`: the expected hypervolume improvement for two
@@ -23,8 +24,9 @@ import torch
 from botorch.acquisition.logei import qLogNoisyExpectedImprovement
 from botorch.acquisition.multi_objective.logei import qLogNoisyExpectedHypervolumeImprovement
 from botorch.acquisition.multi_objective.objective import GenericMCMultiOutputObjective
+from botorch.acquisition.objective import GenericMCObjective
 from botorch.models import ModelListGP, SingleTaskGP
-from botorch.sampling import ListSampler, SobolQMCNormalSampler
+from botorch.sampling import SobolQMCNormalSampler
 from torch import Tensor
 
 from latentnas.history import History, Observation
@@ -33,7 +35,7 @@ from latentnas.samplers.base import sample_new
 from latentnas.samplers.strategies.base import Proposal, Strategy, seeded_torch, training_set
 from latentnas.samplers.strategies.candidates import SCREEN, SHORTLIST, CandidateGenerator, screen
 from latentnas.samplers.strategies.single import MC_SAMPLES
-from latentnas.surrogate import LatentSurrogate, copula_of, log_ei, marginals, score_objective
+from latentnas.surrogate import LatentSurrogate, copula_of, log_ei, marginals, score_model
 
 #: Upper-confidence multiplier of the screen of more than two objectives: a candidate's optimistic point is its
 #: posterior mean plus this many standard deviations in every objective.
@@ -67,7 +69,7 @@ class Goal:
         columns = []
         for j in range(self.m):
             warp = copula_of(self.models[j])
-            columns.append(warp.unwarp(Z[..., j]) if warp is not None else Z[..., j])
+            columns.append(warp.untransform(Z[..., j])[0] if warp is not None else Z[..., j])
         return torch.stack(columns, dim=-1)
 
 
@@ -226,23 +228,21 @@ class SeveralObjectives(Strategy):
 
     def acquisition(self, goal: Goal, train_X: Tensor, history: History, rng: random.Random) -> Any:
         """qLogNEHVI in the metrics' units (several objectives) or qLogNEI on the objective GP's scale (one), each
-        with the constraints' outputs as BoTorch constraints."""
+        with the constraints' outputs as BoTorch constraints. The GPs are sampled jointly on their own scales
+        (:func:`~latentnas.surrogate.score_model`); for hypervolume, the draws are mapped back to the metrics' units
+        through each warp (:meth:`Goal.unwarp`)."""
         m = goal.m
-        model = ModelListGP(*goal.models)
+        model = ModelListGP(*[score_model(gp) for gp in goal.models])
         constraints = [output(m + j) for j in range(len(goal.models) - m)] or None
         X_pending = self.surrogate.arch_features(history.pending) if history.pending else None
-        # The objectives' posteriors are warped (not Gaussian), so the model list's posterior is a list: one QMC
-        # sampler per model, seeded from one draw.
-        seed = rng.getrandbits(31)
-        sampler = ListSampler(*[SobolQMCNormalSampler(torch.Size([MC_SAMPLES]), seed=seed + i)
-                                for i in range(len(goal.models))])
+        sampler = SobolQMCNormalSampler(torch.Size([MC_SAMPLES]), seed=rng.getrandbits(31))
         if m == 1:
             return qLogNoisyExpectedImprovement(model, X_baseline=train_X, X_pending=X_pending, prune_baseline=True,
-                                                sampler=sampler, objective=score_objective(goal.models[0], 0),
+                                                sampler=sampler, objective=GenericMCObjective(output(0)),
                                                 constraints=constraints)
 
         def objectives(Z: Tensor, X: Tensor | None = None) -> Tensor:
-            return Z[..., :m]  # the objectives' draws, in the metrics' units (the constraints' columns dropped)
+            return goal.unwarp(Z)  # the objectives' draws in the metrics' units (the constraints' columns dropped)
 
         return qLogNoisyExpectedHypervolumeImprovement(
             model, ref_point=goal.reference, X_baseline=train_X, X_pending=X_pending, prune_baseline=True,

@@ -21,7 +21,7 @@ from latentnas.history import History
 from latentnas.samplers.base import sample_new
 from latentnas.samplers.strategies.base import Proposal, Strategy, seeded_torch, training_set
 from latentnas.samplers.strategies.candidates import SHORTLIST, CandidateGenerator, screen
-from latentnas.surrogate import LatentSurrogate, log_expected_improvement, score_objective
+from latentnas.surrogate import LatentSurrogate, log_expected_improvement, score_model
 
 #: Quasi-MC samples of the MC acquisitions.
 MC_SAMPLES = 64
@@ -50,13 +50,12 @@ class OneObjective(Strategy):
             train_X = surrogate.arch_features([o.arch for o in train])
             train_Y = torch.tensor([[o.value] for o in train], dtype=torch.float64)
             model = surrogate.fit(train_X, train_Y)
-            acqf = qLogNoisyExpectedImprovement(
-                model,
+            acqf = qLogNoisyExpectedImprovement(  # improvement on the GP's own scale (its scores)
+                score_model(model),
                 X_baseline=train_X,
                 X_pending=surrogate.arch_features(history.pending) if history.pending else None,
                 prune_baseline=True,
                 sampler=SobolQMCNormalSampler(torch.Size([MC_SAMPLES]), seed=rng.getrandbits(31)),
-                objective=score_objective(model),
             )
             best_f = float(train_Y.max())
             candidates = self.candidates(history, rng)

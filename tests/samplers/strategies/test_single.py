@@ -16,7 +16,7 @@ class TestOneObjective(AcquisitionContract):
         return OneObjective(surrogate, candidates, max_train=300)
 
 
-def test_pending_architectures_lower_the_score_of_what_is_proposed_next() -> None:
+def test_a_pending_architecture_is_not_proposed_again() -> None:
     strategy = TestOneObjective().strategy()
     history = AcquisitionContract.history(8)
     first = strategy.propose(history, random.Random(1))
@@ -25,4 +25,4 @@ def test_pending_architectures_lower_the_score_of_what_is_proposed_next() -> Non
     history.pending.append(first.arch)
     history.known.add(space.canonical_key(first.arch))
     second = strategy.propose(history, random.Random(1))
-    assert space.canonical_key(second.arch) != space.canonical_key(first.arch) and second.score <= first.score
+    assert space.canonical_key(second.arch) != space.canonical_key(first.arch) and second.phase == "model"
