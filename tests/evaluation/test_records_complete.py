@@ -18,7 +18,6 @@ TO_RERUN_AFTER_LATENT_BO: dict[str, str] = {
     "overhead": "latent BO's proposal seconds by observations: data not kept, commit not recorded",
     "proposal-threads": "latent BO's proposal seconds by torch threads: the script printed only the table",
     "real-search-cora": "latent BO against random search with real training: runs not kept, commit not recorded",
-    "surrogate": "the GP's Spearman by its inputs: data not kept, commit not recorded",
     "workers-nasbench201": "latent BO and random search on several workers: the script printed only the table",
 }
 
