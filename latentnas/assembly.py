@@ -27,7 +27,7 @@ import optuna
 from optuna.trial import FrozenTrial
 
 from latentnas.benchmarks import BENCHMARKS, get_benchmark
-from latentnas.errors import InvalidArgumentError
+from latentnas.errors import InvalidArgumentError, check_fields
 from latentnas.history import TransferSource
 from latentnas.objectives import Objective
 from latentnas.objectives.registry import BuiltObjective, ObjectiveContext, check_options, make_objective
@@ -153,11 +153,7 @@ class SearchSpec:
     @classmethod
     def from_dict(cls, values: Mapping[str, Any]) -> SearchSpec:
         """The description :meth:`to_dict` gave (unknown keys are refused, naming the fields)."""
-        known = [f.name for f in fields(cls)]
-        unknown = [k for k in values if k not in known]
-        if unknown:
-            raise InvalidArgumentError(f"a search description has no field {', '.join(map(repr, unknown))}; its "
-                                       f"fields: {', '.join(known)}")
+        check_fields([f.name for f in fields(cls)], values, what="a search description")
         return cls(**values)
 
 

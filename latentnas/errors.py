@@ -6,11 +6,22 @@ exits with status 2.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
+
 
 def first_line(err: BaseException) -> str:
     """The first line of an error's message, or its type's name when it has none (for one-line messages)."""
     text = str(err).strip()
     return text.splitlines()[0] if text else type(err).__name__
+
+
+def check_fields(known: Sequence[str], given: Iterable[str], *, what: str) -> None:
+    """Refuses names in ``given`` that are not in ``known``: ``InvalidArgumentError("<what> has no field 'x'; its
+    fields: ...")`` (a description read back from JSON, say)."""
+    unknown = [name for name in given if name not in known]
+    if unknown:
+        raise InvalidArgumentError(f"{what} has no field {', '.join(map(repr, unknown))}; its fields: "
+                                   f"{', '.join(known)}")
 
 
 class LatentNASError(Exception):

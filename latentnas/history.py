@@ -192,3 +192,19 @@ class TransferSource:
                 h.update(f"\n{space.canonical_key(arch)}={value!r}".encode())
             self._digests[space.name] = h.hexdigest()
         return self._digests[space.name]
+
+
+def check_sources(sources: Sequence[TransferSource] | None) -> tuple[TransferSource, ...]:
+    """``sources`` as a tuple, each a :class:`TransferSource` with a name of its own.
+
+    Raises:
+        InvalidArgumentError: An item is not a source, or two share a name.
+    """
+    checked = tuple(sources or ())
+    for source in checked:
+        if not isinstance(source, TransferSource):
+            raise InvalidArgumentError(f"transfer must hold TransferSource objects, got {type(source).__name__}")
+    names = [s.name for s in checked]
+    if len(set(names)) != len(names):
+        raise InvalidArgumentError(f"transfer sources must have distinct names, got {', '.join(names)}")
+    return checked

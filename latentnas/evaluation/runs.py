@@ -35,7 +35,7 @@ import torch
 
 from latentnas.assembly import AssembledSearch, SearchSpec, assemble, build_objective
 from latentnas.benchmarks import get_benchmark
-from latentnas.errors import InvalidArgumentError, LatentNASError
+from latentnas.errors import InvalidArgumentError, LatentNASError, check_fields
 from latentnas.evaluation.ranks import table_ranks
 from latentnas.evaluation.record import CurvePoint, RunRecord
 from latentnas.evaluation.several import CHECKPOINTS, FrontRecord, table_front
@@ -275,11 +275,7 @@ class ComparisonConfig:
     @classmethod
     def from_dict(cls, values: Mapping[str, Any]) -> ComparisonConfig:
         """The config :meth:`to_dict` gave, or a record's ``config.json`` (written with fewer fields, maybe)."""
-        known = [f.name for f in fields(cls)]
-        unknown = [k for k in values if k not in known]
-        if unknown:
-            raise InvalidArgumentError(f"a comparison's config has no field {', '.join(map(repr, unknown))}; its "
-                                       f"fields: {', '.join(known)}")
+        check_fields([f.name for f in fields(cls)], values, what="a comparison's config")
         return cls(**values)
 
 

@@ -31,7 +31,7 @@ import optuna
 from optuna.trial import FrozenTrial
 
 from latentnas.errors import InvalidArgumentError
-from latentnas.history import History, TransferSource
+from latentnas.history import History, TransferSource, check_sources
 from latentnas.pareto import CONSTRAINTS_ATTR
 from latentnas.samplers.base import Proposal, fail_and_raise
 from latentnas.samplers.config import SamplerConfig, check_choice, check_int
@@ -134,13 +134,7 @@ class LatentBOSampler(LatentSampler):
         if config is not None and not isinstance(config, LatentBOConfig):
             raise InvalidArgumentError(f"config must be a LatentBOConfig, got {type(config).__name__}")
         config = (config or LatentBOConfig()).replace(**overrides)
-        self.transfer = tuple(transfer or ())
-        for source in self.transfer:
-            if not isinstance(source, TransferSource):
-                raise InvalidArgumentError(f"transfer must hold TransferSource objects, got {type(source).__name__}")
-        names = [s.name for s in self.transfer]
-        if len(set(names)) != len(names):
-            raise InvalidArgumentError(f"transfer sources must have distinct names, got {', '.join(names)}")
+        self.transfer = check_sources(transfer)
         super().__init__(space, config=config, latent=latent, checkpoint=checkpoint, seed=seed,
                          independent_sampler=independent_sampler, threads=threads, cache=cache)
         default = N_INITIAL_TRANSFER if self.transfer else N_INITIAL

@@ -18,7 +18,7 @@ from typing import Any
 import optuna
 
 from latentnas.errors import InvalidArgumentError
-from latentnas.history import History, TransferSource
+from latentnas.history import History, TransferSource, check_sources
 from latentnas.samplers.base import ArchitectureSampler
 from latentnas.samplers.registry import Capabilities
 from latentnas.spaces import SearchSpace
@@ -78,16 +78,10 @@ class PortfolioSampler(ArchitectureSampler):
         independent_sampler: optuna.samplers.BaseSampler | None = None,
     ) -> None:
         super().__init__(space, seed=seed, independent_sampler=independent_sampler)
-        self.transfer = tuple(transfer or ())
+        self.transfer = check_sources(transfer)
         if not self.transfer:
             raise InvalidArgumentError("the portfolio needs transfer sources (transfer=...): it proposes what they "
                                        "ranked best")
-        for source in self.transfer:
-            if not isinstance(source, TransferSource):
-                raise InvalidArgumentError(f"transfer must hold TransferSource objects, got {type(source).__name__}")
-        names = [s.name for s in self.transfer]
-        if len(set(names)) != len(names):
-            raise InvalidArgumentError(f"transfer sources must have distinct names, got {', '.join(names)}")
         self._order: list[tuple[str, Any]] | None = None
         self._described: list[dict[str, str]] | None = None
 

@@ -28,7 +28,7 @@ from gpytorch.kernels import Kernel, MaternKernel, ScaleKernel
 from gpytorch.mlls import ExactMarginalLogLikelihood
 from torch import Tensor
 
-from latentnas.errors import InvalidArgumentError
+from latentnas.errors import InvalidArgumentError, LatentNASError
 from latentnas.surrogate.warp import CopulaTransform
 
 #: The choices of GP features.
@@ -118,7 +118,10 @@ def score_model(model: SingleTaskGP) -> SingleTaskGP:
     if warp is None:
         return model
     view = copy.deepcopy(model)
-    view.outcome_transform = dict(view.outcome_transform.items())["standardize"]
+    standardize = dict(getattr(view, "outcome_transform").items())["standardize"]
+    if not isinstance(standardize, Standardize):
+        raise LatentNASError(f"a copula model standardizes its scores, got {type(standardize).__name__}")
+    view.outcome_transform = standardize
     return view
 
 

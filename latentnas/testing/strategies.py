@@ -35,7 +35,9 @@ from latentnas.vae import LatentSpace, TrainConfig, build_vae
 
 
 @cache
-def _tiny_latent() -> LatentSpace:
+def tiny_latent_space() -> LatentSpace:
+    """An untrained tiny VAE's latent space over NB201 (GIN encoder, one-shot decoder, 4 dimensions, seeded): what the
+    contracts of latent samplers and strategies run on, where search quality is not the point."""
     space = NasBench201Space()
     spec = space.graph_spec
     config = TrainConfig(encoder="gin", decoder="oneshot", hidden=16, latent_dim=4)
@@ -74,7 +76,7 @@ class AcquisitionContract:
         raise NotImplementedError
 
     def strategy(self) -> Strategy:
-        surrogate = LatentSurrogate(_tiny_latent(), outcome="copula")
+        surrogate = LatentSurrogate(tiny_latent_space(), outcome="copula")
         return self.make(surrogate, CandidateGenerator(surrogate, raw_samples=32))
 
     def test_proposes_an_architecture_new_to_the_study(self) -> None:
@@ -109,7 +111,7 @@ class AcquisitionContract:
 
         assert isinstance(self.strategy(), ACQUISITIONS.get(self.registered))
         objective = _objective()
-        sampler = LatentBOSampler(objective.space, latent=_tiny_latent(), n_initial=3, acquisition=self.registered,
+        sampler = LatentBOSampler(objective.space, latent=tiny_latent_space(), n_initial=3, acquisition=self.registered,
                                   seed=0)
         study = create_study(objective.space, sampler)
         result = run_search(study, objective, n_unique=5)

@@ -3,25 +3,12 @@ novelty, resume and pending trials, not search quality, which scripts/compare.py
 
 from __future__ import annotations
 
-from functools import cache
-
 import pytest
-import torch
 
 from latentnas.samplers import History, Observation
 from latentnas.spaces.nasbench201 import NasBench201Space
-from latentnas.vae import LatentSpace, TrainConfig, build_vae
-
-
-@cache
-def tiny_latent_space() -> LatentSpace:
-    space = NasBench201Space()
-    spec = space.graph_spec
-    config = TrainConfig(encoder="gin", decoder="oneshot", hidden=16, latent_dim=4)
-    with torch.random.fork_rng():
-        torch.manual_seed(0)
-        vae = build_vae(config.vae_config(num_nodes=spec.num_nodes, num_types=spec.num_types))
-    return LatentSpace(space, vae)
+from latentnas.testing.strategies import tiny_latent_space
+from latentnas.vae import LatentSpace
 
 
 @pytest.fixture

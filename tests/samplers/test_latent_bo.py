@@ -12,6 +12,7 @@ import optuna
 import pytest
 import torch
 
+import latentnas.samplers.strategies.single as single
 from latentnas.errors import CheckpointError, InvalidArgumentError
 from latentnas.objectives import BenchmarkObjective
 from latentnas.samplers import History, Observation, make_sampler
@@ -108,7 +109,7 @@ def test_batch_of_asks_gives_distinct_proposals_through_x_pending(
 
 
 def test_pending_architectures_enter_the_acquisition(
-    nb201_objective: BenchmarkObjective, tiny_latent: LatentSpace
+    nb201_objective: BenchmarkObjective, tiny_latent: LatentSpace, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     space = nb201_objective.space
     sampler = LatentBOSampler(space, latent=tiny_latent, n_initial=3, seed=0)
@@ -119,9 +120,18 @@ def test_pending_architectures_enter_the_acquisition(
     assert first.phase == "model"
     history.pending.append(first.arch)
     history.known.add(space.canonical_key(first.arch))
+    seen: list[torch.Tensor | None] = []
+    acquisition = single.qLogNoisyExpectedImprovement
+
+    def spied(*args: Any, **kwargs: Any) -> Any:
+        seen.append(kwargs["X_pending"])
+        return acquisition(*args, **kwargs)
+
+    monkeypatch.setattr(single, "qLogNoisyExpectedImprovement", spied)
     second = sampler.proposal(history, random.Random(1))
     assert space.canonical_key(second.arch) != space.canonical_key(first.arch)
-    assert second.score <= first.score
+    assert len(seen) == 1 and seen[0] is not None
+    assert torch.equal(seen[0], sampler.surrogate.arch_features([first.arch]))
 
 
 def test_the_gp_proposes_beside_other_params_in_a_plain_study(
