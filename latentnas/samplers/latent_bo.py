@@ -6,8 +6,10 @@ values, and the acquisition is maximized over candidates that are *architectures
 (:mod:`latentnas.samplers.strategies.candidates`). The sampler is thin: it picks one strategy per trial
 (:mod:`latentnas.samplers.strategies`):
 
-- an initial design while the study holds fewer than ``n_initial`` observations: decoded prior samples, or uniform
-  samples when transfer sources are given;
+- an initial design while the study holds fewer than ``n_initial`` observations: uniform samples of the canonical
+  classes in a search of one objective, decoded prior samples with several objectives or constraints (typical
+  architectures, whose median the hypervolume is measured from), none with transfer sources (their consensus
+  proposes first);
 - :class:`~latentnas.samplers.strategies.Transfer` with transfer sources;
 - :class:`~latentnas.samplers.strategies.SeveralObjectives` in a study of several objectives
   (``create_study(objectives=...)``) or with constraints;
@@ -40,6 +42,7 @@ from latentnas.samplers.registry import Capabilities
 from latentnas.samplers.strategies import (
     ACQUISITIONS,
     CandidateGenerator,
+    CanonicalSamples,
     PriorSamples,
     SeveralObjectives,
     Strategy,
@@ -50,11 +53,14 @@ from latentnas.spaces import SearchSpace
 from latentnas.surrogate import KERNELS, OUTCOMES, LatentCache, LatentSurrogate
 from latentnas.vae import LatentSpace
 
-#: The initial design's size by default: decoded prior samples before the GP is used.
-N_INITIAL = 20
-#: The initial design's size by default with transfer sources: uniform samples before the sources and the GP propose
-#: (an unbiased handful on which the sources' ranking is judged).
-N_INITIAL_TRANSFER = 5
+#: The initial design's size by default in a search of one objective: uniform samples of the canonical classes before
+#: the GP is used.
+N_INITIAL = 5
+#: The initial design's size by default with several objectives or constraints: decoded prior samples, typical
+#: architectures of the space, whose median is the hypervolume's reference point.
+N_INITIAL_SEVERAL = 20
+#: The initial design's size by default with transfer sources: none, the sources' consensus proposes first.
+N_INITIAL_TRANSFER = 0
 
 
 @dataclass(frozen=True)
@@ -63,9 +69,10 @@ class LatentBOConfig(SamplerConfig):
     what a study records of its sampler. What each did to search is measured in the records the README cites.
 
     Args:
-        n_initial: Architectures of the initial design, evaluated before the model proposes (``None``:
-            :data:`N_INITIAL` decoded prior samples, or :data:`N_INITIAL_TRANSFER` uniform samples with transfer
-            sources).
+        n_initial: Architectures of the initial design, evaluated before the model proposes (``None``: the default of
+            the search's kind: :data:`N_INITIAL` uniform samples of the canonical classes for one objective,
+            :data:`N_INITIAL_SEVERAL` decoded prior samples for several objectives or constraints,
+            :data:`N_INITIAL_TRANSFER` with transfer sources).
         acquisition: The acquisition of a search of one objective without transfer, by its name in
             :data:`~latentnas.samplers.strategies.ACQUISITIONS` (``"qlognei"``:
             :class:`~latentnas.samplers.strategies.OneObjective`).
@@ -137,15 +144,22 @@ class LatentBOSampler(LatentSampler):
         self.transfer = check_sources(transfer)
         super().__init__(space, config=config, latent=latent, checkpoint=checkpoint, seed=seed,
                          independent_sampler=independent_sampler, threads=threads, cache=cache)
-        default = N_INITIAL_TRANSFER if self.transfer else N_INITIAL
-        self.n_initial = config.n_initial if config.n_initial is not None else default
+        def initial(default: int) -> int:
+            return config.n_initial if config.n_initial is not None else default
+
         candidates = CandidateGenerator(self.surrogate)
-        self.design: Strategy = UniformSamples(self.latent) if self.transfer else PriorSamples(self.latent)
-        self.model: Strategy = (
-            Transfer(self.surrogate, candidates, self.transfer, max_train=config.max_train) if self.transfer
-            else ACQUISITIONS.get(config.acquisition)(self.surrogate, candidates, max_train=config.max_train))
-        self.several = SeveralObjectives(self.surrogate, candidates, max_train=config.max_train,
-                                         n_initial=self.n_initial)
+        #: ``(initial design, its size, model)`` of a search of one objective, and of several objectives or
+        #: constraints.
+        self.one: tuple[Strategy, int, Strategy]
+        if self.transfer:
+            self.one = (UniformSamples(self.latent), initial(N_INITIAL_TRANSFER),
+                        Transfer(self.surrogate, candidates, self.transfer, max_train=config.max_train))
+        else:
+            self.one = (CanonicalSamples(self.surrogate), initial(N_INITIAL),
+                        ACQUISITIONS.get(config.acquisition)(self.surrogate, candidates, max_train=config.max_train))
+        n_several = initial(N_INITIAL_SEVERAL)
+        self.several = (PriorSamples(self.latent), n_several,
+                        SeveralObjectives(self.surrogate, candidates, max_train=config.max_train, n_initial=n_several))
         self._transfer_described: list[dict[str, str]] | None = None
 
     def describe(self) -> dict[str, Any]:
@@ -168,13 +182,11 @@ class LatentBOSampler(LatentSampler):
         return LatentSurrogate(self.latent, kernel=self.config.kernel, outcome=self.config.outcome, cache=self.cache)
 
     def strategy(self, history: History) -> Strategy:
-        """The strategy that proposes for ``history``: the initial design below ``n_initial`` observations, then the
-        model of the study's kind (several objectives or constraints, transfer, one objective)."""
-        if len(history.observations) < self.n_initial:
-            return self.design
-        if history.n_objectives > 1 or history.constrained:
-            return self.several
-        return self.model
+        """The strategy that proposes for ``history``: the initial design of the study's kind while it holds fewer
+        observations than the design's size, then the kind's model (several objectives or constraints; one objective,
+        with transfer or not)."""
+        design, n_initial, model = self.several if history.n_objectives > 1 or history.constrained else self.one
+        return design if len(history.observations) < n_initial else model
 
     def proposal(self, history: History, rng: random.Random) -> Proposal:
         """The next architecture with its phase, acquisition value and diagnostics (see :class:`Proposal`)."""

@@ -17,8 +17,14 @@ from latentnas.errors import CheckpointError, InvalidArgumentError
 from latentnas.objectives import BenchmarkObjective
 from latentnas.samplers import History, Observation, make_sampler
 from latentnas.samplers.base import PROPOSAL_ATTR
-from latentnas.samplers.latent_bo import N_INITIAL, LatentBOConfig, LatentBOSampler
-from latentnas.samplers.strategies import OneObjective, PriorSamples, SeveralObjectives, training_set
+from latentnas.samplers.latent_bo import N_INITIAL, N_INITIAL_SEVERAL, LatentBOConfig, LatentBOSampler
+from latentnas.samplers.strategies import (
+    CanonicalSamples,
+    OneObjective,
+    PriorSamples,
+    SeveralObjectives,
+    training_set,
+)
 from latentnas.spaces.nasbench201 import NasBench201Space
 from latentnas.study import create_study, run_search
 from latentnas.testing.samplers import ArchitectureSamplerContract, plain_search
@@ -86,13 +92,22 @@ def test_latent_bo_fits_through_the_copula_by_default(tiny_latent: LatentSpace) 
 def test_the_strategy_follows_the_history(tiny_latent: LatentSpace) -> None:
     space = NasBench201Space()
     sampler = LatentBOSampler(space, latent=tiny_latent, n_initial=3)
-    history = history_of(space, [1.0, 2.0])
-    assert isinstance(sampler.strategy(history), PriorSamples)
+    assert isinstance(sampler.strategy(history_of(space, [1.0, 2.0])), CanonicalSamples)
     history = history_of(space, [1.0, 2.0, 3.0])
     assert isinstance(sampler.strategy(history), OneObjective)
-    history.observations[0].constraints = (1.0,)
+    history.observations[0].constraints = (1.0,)  # constraints: the design and model of several objectives
     assert isinstance(sampler.strategy(history), SeveralObjectives)
-    assert LatentBOSampler(space, latent=tiny_latent).n_initial == N_INITIAL == 20
+
+
+def test_each_kind_of_search_has_its_own_initial_design(tiny_latent: LatentSpace) -> None:
+    space = NasBench201Space()
+    default = LatentBOSampler(space, latent=tiny_latent)
+    one = history_of(space, [float(i) for i in range(N_INITIAL)])
+    assert N_INITIAL == 5 and isinstance(default.strategy(one), OneObjective)
+    assert isinstance(default.strategy(history_of(space, [1.0] * (N_INITIAL - 1))), CanonicalSamples)
+    several = history_of(space, [float(i) for i in range(N_INITIAL)])
+    several.observations[0].constraints = (1.0,)
+    assert N_INITIAL_SEVERAL == 20 and isinstance(default.strategy(several), PriorSamples)
 
 
 def test_batch_of_asks_gives_distinct_proposals_through_x_pending(

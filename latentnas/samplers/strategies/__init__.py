@@ -1,6 +1,6 @@
 """Latent BO's proposal strategies: each a small unit that returns a :class:`Proposal` with its diagnostics.
 
-- :class:`PriorSamples`, :class:`UniformSamples`: initial designs, before any model;
+- :class:`CanonicalSamples`, :class:`PriorSamples`, :class:`UniformSamples`: initial designs, before any model;
 - :class:`OneObjective`: qLogNEI over decoded candidates;
 - :class:`Transfer`: a GP whose prior mean is other tasks' weighted prediction;
 - :class:`SeveralObjectives`: qLogNEHVI, or constrained qLogNEI.
@@ -21,7 +21,7 @@ from latentnas.registry import Registry
 from latentnas.samplers.base import Proposal
 from latentnas.samplers.strategies.base import Strategy, training_set
 from latentnas.samplers.strategies.candidates import CandidateGenerator, decode_new, screen
-from latentnas.samplers.strategies.design import PriorSamples, UniformSamples
+from latentnas.samplers.strategies.design import CanonicalSamples, PriorSamples, UniformSamples
 from latentnas.samplers.strategies.several import SeveralObjectives
 from latentnas.samplers.strategies.single import OneObjective
 from latentnas.samplers.strategies.transfer import Transfer
@@ -34,6 +34,7 @@ ACQUISITIONS.register_lazy("qlognei", "latentnas.samplers.strategies.single:OneO
 __all__ = [
     "ACQUISITIONS",
     "CandidateGenerator",
+    "CanonicalSamples",
     "OneObjective",
     "PriorSamples",
     "Proposal",

@@ -4,20 +4,21 @@ The latent space of a search space is shared by every dataset searched in it, so
 (a benchmark's other tables, a user's earlier studies: :class:`~latentnas.history.TransferSource`) is a prior for a
 new one. How far to trust it must be learned from the target's own observations.
 
-The model: the target's GP has the sources' prediction as its prior mean, ``a * m(x) + b``
+The model: the target's GP has the sources' consensus as its prior mean, ``a * m(x) + b``
 (:class:`~latentnas.surrogate.PriorMean`), ``a`` and ``b`` fitted with the kernel's hyperparameters by marginal
-likelihood, and the kernel models what the sources get wrong. Where the sources rank the target's observations well,
-``a`` is large and the residuals small, and the search follows the sources; where they do not, ``a`` falls toward 0,
-the residuals' amplitude grows, and the search is plain latent BO. ``m(x)`` is the sources' predictions weighted as
-RGPE weighs models (Feurer, Letham and Bakshy, 2018): each source's weight is the share of posterior draws in which
-it ranks the target's observations best (fewest misordered pairs). The proposal maximizes analytic LogEI under that GP
-over every unevaluated architecture of a finite space (decoded candidates in an infinite one).
+likelihood, and the kernel models what the consensus gets wrong. ``m(x)`` is the normal score of the weighted mean of
+``x``'s rank percentile in each source: with equal weights, the order of the zero-shot portfolio. The weights are RGPE's
+(Feurer, Letham and Bakshy, 2018: each source's share of posterior draws in which it ranks the target's observations
+best, fewest misordered pairs), shrunk toward equal while the target has said little (:func:`shrunk`). Where the
+consensus ranks the target's observations well, ``a`` is large and the search follows it; where it does not, ``a``
+falls toward 0, the residuals' amplitude grows, and the search is plain latent BO. The proposal maximizes analytic
+LogEI under that GP over every unevaluated architecture of a finite space (decoded candidates in an infinite one); the
+first proposals, before the GP has observations to fit, are the consensus's best.
 
 A source's model (:class:`SourceModel`) answers from the observation itself where it has one (a table covers every
-architecture of its space) and from a GP fitted on :data:`SOURCE_FIT` of them elsewhere. Every task's values are put
-on one scale by their normal scores (:func:`~latentnas.surrogate.normal_scores`), so an accuracy table whose good
-networks are packed near the top and a study with another metric compare alike. What each choice did, measured:
-``docs/results/transfer-nasbench-graph-20/README.md``.
+architecture of its space) and from a GP fitted on :data:`SOURCE_FIT` of them elsewhere, on the scale of the source's
+normal scores (:func:`~latentnas.surrogate.normal_scores`). What each choice did, measured:
+``docs/results/transfer-design/README.md``.
 """
 
 from __future__ import annotations
@@ -43,8 +44,10 @@ RANKING_DRAWS = 256
 #: pairs, quadratic in this).
 RANKING_POINTS = 100
 #: Target observations below which the sources share the weight equally (a ranking of fewer says nothing), and the
-#: proposal follows the sources' prediction alone (a GP is not fitted on fewer).
+#: proposal follows the sources' consensus alone (a GP is not fitted on fewer).
 RANKING_MIN = MIN_SOURCE_OBSERVATIONS
+#: Observations at which the sources' weights are halfway between equal and RGPE's (:func:`shrunk`).
+SHRINK = 10
 
 
 class SourceModel:
@@ -75,7 +78,23 @@ class SourceModel:
             torch.manual_seed(seed)
             # the scores are normal scores of the whole source already: no second warp of the subset
             self.gp = surrogate.fit(X, scores[fit_idx].unsqueeze(-1), outcome="standardize")
+        self._sorted = scores.sort().values
         self._pool: tuple[Tensor, Tensor] | None = None
+        self._pool_percentiles: Tensor | None = None
+
+    def percentiles(self, scores: Tensor) -> Tensor:
+        """Where ``scores`` (normal-score scale, any shape) would rank among the source's observations: the share of
+        them that are better, ties counting half (0: the source's best; near 1: its worst)."""
+        n = self._sorted.numel()
+        below = torch.searchsorted(self._sorted, scores.contiguous(), right=False)
+        upto = torch.searchsorted(self._sorted, scores.contiguous(), right=True)
+        return (n - upto + (upto - below) / 2).to(torch.float64) / n
+
+    def pool_percentiles(self) -> Tensor:
+        """:meth:`percentiles` of :meth:`pool_prediction`'s means, computed once."""
+        if self._pool_percentiles is None:
+            self._pool_percentiles = self.percentiles(self.pool_prediction()[0])
+        return self._pool_percentiles
 
     def predict(self, keys: Sequence[str], X: Tensor) -> tuple[Tensor, Tensor]:
         """Mean and standard deviation (normal-score scale) at architectures with canonical ``keys`` and features
@@ -142,13 +161,27 @@ def source_weights(sources: Sequence[tuple[Tensor, Tensor]], y: Tensor, generato
     return torch.bincount(L.argmin(dim=0), minlength=k).to(torch.float64) / RANKING_DRAWS
 
 
+def shrunk(weights: Tensor, n: int) -> Tensor:
+    """RGPE's ``weights`` after ``n`` target observations, shrunk toward equal weights: ``n / (n + SHRINK)`` of the
+    way from equal to RGPE's (a ranking of a few observations says little about which source is right)."""
+    k = weights.numel()
+    share = n / (n + SHRINK)
+    return share * weights + (1 - share) / k
+
+
 class Transfer(Strategy):
-    """The target's GP with the sources' weighted prediction as its prior mean; analytic LogEI over every unevaluated
-    architecture (see the module docstring). Below :data:`RANKING_MIN` observations, the candidate the sources rate
-    best.
+    """The target's GP with the sources' consensus as its prior mean; analytic LogEI over every unevaluated
+    architecture (see the module docstring).
+
+    The consensus of a candidate is the weighted mean of its rank percentile in each source (:meth:`SourceModel.
+    percentiles`; the weights :func:`shrunk` from RGPE's, equal before any observation), and the prior is its normal
+    score among the candidates: before the target has spoken, the candidates are ordered as the zero-shot portfolio
+    orders them (:mod:`latentnas.samplers.portfolio`). Below :data:`RANKING_MIN` observations the proposal is the
+    candidate the consensus rates best; from then on the GP learns how far to trust it (the prior's scale) and where
+    it is wrong (the residual).
 
     Its proposals' diagnostics: each source's weight (by name) and, once the GP is fitted, ``"prior_scale"``, the
-    fitted slope ``a`` of the sources' prediction in the prior mean (standardized units).
+    fitted slope ``a`` of the consensus in the prior mean (standardized units).
 
     NOTE: trials still running are avoided but do not enter this acquisition as ``X_pending``.
 
@@ -181,29 +214,34 @@ class Transfer(Strategy):
             rows = list(range(len(train)))
             if len(rows) > RANKING_POINTS:
                 rows = sorted(rng.sample(rows, RANKING_POINTS))
-            weights = source_weights([(m[rows], s[rows]) for m, s in at_train], y[rows], generator(rng))
+            rgpe = source_weights([(m[rows], s[rows]) for m, s in at_train], y[rows], generator(rng))
+            weights = shrunk(rgpe, len(train))
             diagnostics = dict(zip((m.name for m in models), weights.tolist()))
 
             if surrogate.space.is_finite:
                 pool = surrogate.pool()
                 idx = [i for i, k in enumerate(pool.keys) if k not in history.known]
                 candidates = [pool.archs[i] for i in idx]
-                prior = sum((w * m.pool_prediction()[0][idx] for w, m in zip(weights, models)),
-                            torch.zeros(len(idx), dtype=torch.float64))
                 X = surrogate.pool_features()[idx]
+                # The consensus's normal scores over the whole space, so that a candidate's prior is the same
+                # whatever else is known.
+                scores = normal_scores(-(weights.unsqueeze(-1) * torch.stack([m.pool_percentiles() for m in models])
+                                         ).sum(0))
+                prior, train_prior = scores[idx], scores[[pool.index[k] for k in keys]]
             else:
                 candidates = self.candidates(history, rng)
                 cand_keys = [surrogate.space.canonical_key(a) for a in candidates]
                 X = surrogate.arch_features(candidates, keys=cand_keys)
-                prior = sum((w * m.predict(cand_keys, X)[0] for w, m in zip(weights, models)),
-                            torch.zeros(len(candidates), dtype=torch.float64))
+                pct = torch.stack([m.percentiles(m.predict(cand_keys, X)[0]) for m in models])
+                train_pct = torch.stack([m.percentiles(mean) for m, (mean, _) in zip(models, at_train)])
+                scores = normal_scores(-(weights.unsqueeze(-1) * torch.cat([pct, train_pct], dim=-1)).sum(0)) \
+                    if candidates else torch.zeros(0, dtype=torch.float64)
+                prior, train_prior = scores[: len(candidates)], scores[len(candidates):]
             if not candidates:
                 return Proposal(sample_new(surrogate.space, history, rng), "fallback", diagnostics=diagnostics)
             if len(train) < RANKING_MIN:
                 best = int(prior.argmax())
                 return Proposal(candidates[best], self.phase, float(prior[best]), diagnostics)
-            train_prior = sum((w * m for w, (m, _) in zip(weights, at_train)),
-                              torch.zeros(len(train), dtype=torch.float64))
             model = surrogate.fit(torch.cat([train_X, train_prior.unsqueeze(-1)], dim=-1), values.unsqueeze(-1),
                                   outcome="copula", prior_mean=True)
             diagnostics["prior_scale"] = float(model.mean_module.weight.detach())

@@ -12,14 +12,18 @@ import torch
 
 from latentnas.benchmarks import get_benchmark
 from latentnas.errors import InvalidArgumentError
-from latentnas.history import TransferSource
+from latentnas.history import History, TransferSource
 from latentnas.objectives import BenchmarkObjective
 from latentnas.samplers.base import PROPOSAL_ATTR
 from latentnas.samplers.latent_bo import LatentBOSampler
+from latentnas.samplers.portfolio import portfolio_order
+from latentnas.samplers.strategies import UniformSamples
 from latentnas.samplers.strategies.transfer import (
     RANKING_MIN,
+    SHRINK,
     SourceModel,
     ranking_losses,
+    shrunk,
     source_models,
     source_weights,
 )
@@ -141,24 +145,36 @@ def test_benchmark_sources_are_the_other_datasets_of_the_space() -> None:
     assert len(bench.transfer_sources("cifar10")[0].archs) == 6466
 
 
-def test_latent_bo_with_sources_first_proposes_what_the_sources_rate_best(tiny_latent: LatentSpace) -> None:
+def test_latent_bo_with_sources_first_proposes_what_the_portfolio_proposes(tiny_latent: LatentSpace) -> None:
     bench = get_benchmark("nasbench201")
     sources = bench.transfer_sources("cifar10")
     objective = BenchmarkObjective("nasbench201", "cifar10")
-    sampler = LatentBOSampler(SPACE, latent=tiny_latent, seed=0, transfer=sources, n_initial=1)
-    assert sampler.n_initial == 1 and LatentBOSampler(SPACE, latent=tiny_latent, transfer=sources).n_initial == 5
+    sampler = LatentBOSampler(SPACE, latent=tiny_latent, seed=0, transfer=sources)
     study = create_study(SPACE, sampler)
-    run_search(study, objective, n_unique=2)
-    assert study.trials[0].system_attrs[PROPOSAL_ATTR]["phase"] == "design"
-    first = SPACE.canonical_key(SPACE.from_params(study.trials[1].params))
-    consensus = {k: 0.0 for k in bench.records("cifar100")}
-    for source in sources:
-        for arch, score in zip(source.archs, normal_scores(torch.tensor(source.values, dtype=torch.float64)).tolist()):
-            consensus[SPACE.canonical_key(arch)] += score / len(sources)
-    del consensus[study.trials[0].user_attrs["arch_key"]]  # evaluated in the design: never proposed again
-    assert first == max(consensus, key=consensus.__getitem__)
+    run_search(study, objective, n_unique=RANKING_MIN)
+    # No initial design: below RANKING_MIN observations the consensus (equal weights) proposes, in the portfolio's
+    # order.
+    assert [t.system_attrs[PROPOSAL_ATTR]["phase"] for t in study.trials] == ["transfer"] * RANKING_MIN
+    proposed = [t.user_attrs["arch_key"] for t in study.trials]
+    assert proposed == [key for key, _ in portfolio_order(SPACE, sources)[:RANKING_MIN]]
     assert study.user_attrs["sampler"]["transfer"] == [
         {"name": s.name, "sha256": s.digest(SPACE)} for s in sources]
+    with_design = LatentBOSampler(SPACE, latent=tiny_latent, seed=0, transfer=sources, n_initial=1)
+    assert isinstance(with_design.strategy(History()), UniformSamples)
+
+
+def test_a_source_places_scores_among_its_observations(tiny_latent: LatentSpace) -> None:
+    model = SourceModel(sample_source("s", [4.0, 1.0, 3.0, 3.0]), LatentSurrogate(tiny_latent))
+    scores = normal_scores(torch.tensor([4.0, 1.0, 3.0, 3.0], dtype=torch.float64))
+    # 4.0: none better (0); 3.0: one better, two tied (1 + 1) / 4; 1.0: three better, itself tied (3 + 0.5) / 4.
+    assert model.percentiles(scores).tolist() == [0.125, 0.875, 0.5, 0.5]
+    assert model.percentiles(torch.tensor([9.0, -9.0], dtype=torch.float64)).tolist() == [0.0, 1.0]
+
+
+def test_shrunk_weights_move_from_equal_to_rgpe_with_the_observations() -> None:
+    rgpe = torch.tensor([1.0, 0.0], dtype=torch.float64)
+    assert shrunk(rgpe, 0).tolist() == [0.5, 0.5]
+    assert shrunk(rgpe, SHRINK).tolist() == [0.75, 0.25]
 
 
 def test_latent_bo_with_sources_is_seeded_and_proposes_new_architectures(tiny_latent: LatentSpace) -> None:
