@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from latentnas.errors import InvalidArgumentError
+from latentnas.evaluation.budgets import budget_table
 from latentnas.evaluation.measurements import write_measurements
 from latentnas.evaluation.protocol import common_seeds, summarize
 from latentnas.evaluation.record import RunRecord, read_runs, source_revision, write_curves, write_runs
@@ -42,7 +43,7 @@ PLOT = "regret.png"
 #: The comparison a record of several objectives ran (:meth:`ComparisonConfig.to_dict`).
 CONFIG = "config.json"
 #: The layouts a README block can ask for.
-LAYOUTS = ("runs", "samplers", "datasets", "datasets-rank", "cost", "several", "several-paired")
+LAYOUTS = ("runs", "samplers", "datasets", "datasets-rank", "budgets", "cost", "several", "several-paired")
 
 _BLOCK = re.compile(r"(<!-- table: (?P<record>[\w.-]+) (?P<layout>[\w-]+) -->\n)(?P<body>.*?)(<!-- /table -->)", re.S)
 
@@ -57,6 +58,9 @@ def record_table(records: Sequence[RunRecord]) -> str:
         parts.append(cost_table(summaries))
     if len({s.dataset for s in summaries}) > 1:
         parts.append(dataset_table(summaries))
+    if all(r.curve for r in records) and all(r.fidelity is None for r in records):
+        seeds = set(common_seeds(records))
+        parts.append(budget_table([r for r in records if r.seed in seeds]))
     return "\n\n".join(parts) + "\n"
 
 
@@ -140,7 +144,8 @@ def render_table(folder: str | Path, layout: str, *, link: str | None = None) ->
         folder: A record folder.
         layout: One of :data:`LAYOUTS`: ``runs`` (:func:`runs_table`), ``samplers`` (:func:`sampler_table`),
             ``datasets`` (:func:`dataset_table`, test accuracy and share that found the top 0.1 %),
-            ``datasets-rank`` (:func:`dataset_table`, rank percentile of the best architecture found), ``cost``
+            ``datasets-rank`` (:func:`dataset_table`, rank percentile of the best architecture found), ``budgets``
+            (:func:`~latentnas.evaluation.budgets.budget_table`, rank after 10, 20 and 40 architectures), ``cost``
             (:func:`cost_table`, simulated seconds to the top 0.1 %); ``several`` and ``several-paired`` for a
             record of :class:`~latentnas.evaluation.several.FrontRecord` runs (``several-paired``: the searches
             given the constraints beside their unconstrained twins).
@@ -152,6 +157,9 @@ def render_table(folder: str | Path, layout: str, *, link: str | None = None) ->
         return _render_fronts(folder, paired=layout == "several-paired", link=link)
     records = read_record(folder)
     summaries = summarize(records, seeds=common_seeds(records))
+    if layout == "budgets":
+        seeds = set(common_seeds(records))
+        return f"{caption(summaries)} (`{link or folder}`):\n\n{budget_table([r for r in records if r.seed in seeds])}\n"
     table = {"runs": runs_table, "samplers": sampler_table, "datasets": dataset_table,
              "datasets-rank": lambda s: dataset_table(s, cell="rank"), "cost": cost_table}[layout](summaries)
     return f"{caption(summaries)} (`{link or folder}`):\n\n{table}\n"
