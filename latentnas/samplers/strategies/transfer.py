@@ -18,7 +18,7 @@ first proposals, before the GP has observations to fit, are the consensus's best
 A source's model (:class:`SourceModel`) answers from the observation itself where it has one (a table covers every
 architecture of its space) and from a GP fitted on :data:`SOURCE_FIT` of them elsewhere, on the scale of the source's
 normal scores (:func:`~latentnas.surrogate.normal_scores`). What each choice did, measured:
-``docs/results/transfer-design/README.md``.
+``docs/results/budget-nasbench-graph/README.md``.
 """
 
 from __future__ import annotations
