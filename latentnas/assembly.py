@@ -32,8 +32,9 @@ from latentnas.history import TransferSource
 from latentnas.objectives import Objective
 from latentnas.objectives.registry import BuiltObjective, ObjectiveContext, check_options, make_objective
 from latentnas.pareto import Constraint, parse_constraints, parse_objectives
+from latentnas.results import SearchResult
 from latentnas.samplers import SAMPLERS, capabilities, make_sampler, names_with
-from latentnas.search import SearchResult, run_search
+from latentnas.search import run_search
 from latentnas.storage import open_storage
 from latentnas.study import Resume, check_pruner, create_study, make_pruner, resume
 

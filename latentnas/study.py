@@ -23,7 +23,8 @@ from latentnas.heartbeat import fail_interrupted_trials
 from latentnas.objectives import Objective
 from latentnas.pareto import CONSTRAINTS_ATTR, METRICS, OBJECTIVES_ATTR, Constraint, parse_constraints, parse_objectives
 from latentnas.records import SPACE_ATTR, json_normalized
-from latentnas.search import SearchResult, run_search, summarize, unique_trials
+from latentnas.results import SearchResult, summarize, unique_trials
+from latentnas.search import run_search
 from latentnas.spaces import SearchSpace
 from latentnas.storage import default_storage, is_shared, open_storage
 

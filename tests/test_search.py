@@ -12,8 +12,9 @@ from optuna.trial import TrialState
 from latentnas.benchmarks import Evaluation
 from latentnas.errors import InvalidArgumentError
 from latentnas.objectives import BenchmarkObjective
+from latentnas.results import summarize, unique_trials
 from latentnas.samplers import RandomArchitectureSampler
-from latentnas.search import run_search, summarize, unique_trials
+from latentnas.search import run_search
 from latentnas.study import create_study
 
 

@@ -9,8 +9,9 @@ from optuna.trial import TrialState
 from latentnas.benchmarks import Evaluation
 from latentnas.errors import InvalidArgumentError, StorageError
 from latentnas.objectives import BenchmarkObjective
+from latentnas.results import summarize
 from latentnas.samplers import RandomArchitectureSampler
-from latentnas.search import run_search, summarize
+from latentnas.search import run_search
 from latentnas.study import create_study
 from tests.test_search import Replay
 

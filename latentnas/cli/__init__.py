@@ -3,7 +3,7 @@
 Bad input gets one line on stderr and exit status 2 (``--debug`` shows the traceback); ``--json`` prints one
 machine-readable object on stdout. The commands only parse, call the library and print: defaults and policies live
 with the library objects they belong to. One module per group of commands: :mod:`~latentnas.cli.search` (search,
-studies, compare), :mod:`~latentnas.cli.models` (spaces, benchmarks, export, pretrain, encoder-info) and
+studies), :mod:`~latentnas.cli.compare` (compare), :mod:`~latentnas.cli.models` (spaces, benchmarks, export, pretrain, encoder-info) and
 :mod:`~latentnas.cli.report` (report).
 """
 
@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from latentnas import __version__
-from latentnas.cli import models, report, search
+from latentnas.cli import compare, models, report, search
 from latentnas.cli.parsing import EXIT_USAGE, ArgumentParser, one_line, positive_int
 from latentnas.errors import LatentNASError
 
@@ -44,6 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     models.register(add)
     search.register(add)
+    compare.register(add)
     report.register(add)
     return parser
 

@@ -41,7 +41,7 @@ from latentnas.evaluation.record import CurvePoint, RunRecord
 from latentnas.evaluation.several import CHECKPOINTS, FrontRecord, table_front
 from latentnas.objectives import BenchmarkObjective
 from latentnas.pareto import Constraint, parse_constraints
-from latentnas.search import SearchResult, is_feasible, unique_trials
+from latentnas.results import SearchResult, is_feasible, unique_trials
 
 #: The top fraction of a table (by validation) whose discovery the protocol reports: the top 0.1 %.
 TOP_FRACTION = 0.001

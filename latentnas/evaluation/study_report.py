@@ -25,7 +25,7 @@ from latentnas.errors import InvalidArgumentError, LatentNASError
 from latentnas.evaluation.runs import TOP_FRACTION
 from latentnas.pareto import CONSTRAINTS_ATTR, OBJECTIVES_ATTR, Front, hypervolume, metric_value, oriented, pareto_mask
 from latentnas.records import ARCH_ATTR, DUPLICATE_ATTR, KEY_ATTR
-from latentnas.search import is_feasible
+from latentnas.results import is_feasible
 from latentnas.spaces import SearchSpace, get_space
 from latentnas.study import IDENTITY_ATTR, SAMPLER_ATTR, SPACE_ATTR
 

@@ -11,7 +11,7 @@ import optuna
 import pytest
 
 from latentnas.cli import main
-from latentnas.search import unique_trials
+from latentnas.results import unique_trials
 from latentnas.storage import open_storage
 
 

@@ -110,9 +110,9 @@ def test_search_with_a_pruner_on_a_benchmark_goes_through_its_fidelities(tmp_pat
 def test_latent_bo_trains_with_a_pruner(tmp_path: Path, capsys: pytest.CaptureFixture[str],
                                         saved: dict[str, Path]) -> None:
     code, out, _ = search_data(capsys, tmp_path, saved["cora"], "--sampler", "latent-bo", "--pruner", "asha",
-                               "--trials", "3", "--json")
+                               "--trials", "6", "--json")
     result = json.loads(out)
-    assert code == 0 and result["unique_evaluations"] == 3 and result["pruned"] > 0
+    assert code == 0 and result["unique_evaluations"] == 6 and result["pruned"] > 0
 
 
 # ----------------------------------------------------------------------------------------- your own data (--data)

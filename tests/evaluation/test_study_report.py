@@ -21,7 +21,7 @@ from latentnas.evaluation.latent_map import LatentMap, cache_path, latent_map
 from latentnas.evaluation.study_page import redact, write_report
 from latentnas.evaluation.study_report import analyze
 from latentnas.pareto import Front, metric_value, oriented, pareto_mask
-from latentnas.search import unique_trials
+from latentnas.results import unique_trials
 from latentnas.spaces import get_space
 
 
