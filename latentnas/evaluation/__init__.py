@@ -22,6 +22,7 @@ from latentnas.evaluation.experiment import (
     tables_in,
     write_record,
 )
+from latentnas.evaluation.paired import PairedDifference, paired_difference, paired_table
 from latentnas.evaluation.protocol import Summary, common_seeds, regret_curves, summarize
 from latentnas.evaluation.ranks import TableRanks, table_ranks, with_ranks
 from latentnas.evaluation.record import CurvePoint, RunRecord, read_curves, read_runs, write_curves, write_runs
@@ -43,6 +44,7 @@ __all__ = [
     "ComparisonConfig",
     "CurvePoint",
     "FrontRecord",
+    "PairedDifference",
     "RunJob",
     "RunRecord",
     "Summary",
@@ -53,6 +55,8 @@ __all__ = [
     "cost_table",
     "dataset_table",
     "merge_records",
+    "paired_difference",
+    "paired_table",
     "plot_regret",
     "read_curves",
     "read_fronts",

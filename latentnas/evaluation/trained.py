@@ -23,6 +23,7 @@ import torch
 from latentnas.assembly import SearchSpec, assemble
 from latentnas.benchmarks import get_benchmark
 from latentnas.errors import InvalidArgumentError
+from latentnas.evaluation.paired import paired_table
 from latentnas.evaluation.report import mean_std, pyplot, seeds_text
 from latentnas.evaluation.runs import split_label
 
@@ -146,8 +147,15 @@ class TrainingJob:
             seconds=round(seconds, 1), device=str(getattr(search.objective, "device", "cpu")), curve=tuple(curve))
 
 
+#: The simplest peers a real search is paired with, where the record ran them: uniform random search and the
+#: zero-shot portfolio.
+PAIRED_BASELINES = ("random", "portfolio")
+
+
 def training_table(records: Sequence[TrainingRecord]) -> str:
-    """A record's ``table.md``: what ran, then one row per sampler (in first-seen order) of mean ± std over seeds."""
+    """A record's ``table.md``: what ran, then one row per sampler (in first-seen order) of mean ± std over seeds,
+    then each other sampler's paired difference in test accuracy at the best validation from each of
+    :data:`PAIRED_BASELINES` the record ran (:func:`~latentnas.evaluation.paired.paired_table`)."""
     if not records:
         raise InvalidArgumentError("no runs to tabulate")
     first = records[0]
@@ -162,6 +170,16 @@ def training_table(records: Sequence[TrainingRecord]) -> str:
                  ("best_valid", "test_at_best_valid", "table_valid_of_best", "table_test_of_best")]
         lines.append(f"| {sampler} | {' | '.join(cells)} | {len(group)} | "
                      f"{statistics.median(r.seconds for r in group):.0f} |")
+    tests = {sampler: {r.seed: r.test_at_best_valid for r in records
+                       if r.sampler == sampler and r.test_at_best_valid is not None}
+             for sampler in dict.fromkeys(r.sampler for r in records)}
+    paired: list[str] = []  # a baseline already paired with is not paired again with the next one
+    for baseline in PAIRED_BASELINES:
+        others = {s: v for s, v in tests.items() if v and s not in paired}
+        if tests.get(baseline) and len(others) > 1:
+            lines += ["", f"Paired by seed with {baseline} (bootstrap over seeds):", "",
+                      paired_table(others, baseline, what="test at best valid").rstrip("\n")]
+            paired.append(baseline)
     return "\n".join(lines) + "\n"
 
 

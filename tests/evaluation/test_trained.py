@@ -59,3 +59,10 @@ def test_a_record_of_training_runs_keeps_each_run_and_its_curve(trained: list[Tr
                             "on cpu\n\n| sampler | best valid |")
     best = trained[0].best_valid
     assert f"| random | {best:.2f} ± 0.00 | {trained[0].test_at_best_valid:.2f} ± 0.00 |" in table
+    random, evolution = trained[0].test_at_best_valid, trained[1].test_at_best_valid
+    assert random is not None and evolution is not None
+    gap = evolution - random
+    assert table.endswith("Paired by seed with random (bootstrap over seeds):\n\n"
+                          "| sampler | test at best valid minus random's, same seed: mean [95 % interval] | ahead / behind "
+                          "| pairs |\n| --- | --- | --- | --- |\n"
+                          f"| evolution | {gap:+.2f} [{gap:+.2f}, {gap:+.2f}] | {int(gap > 0)} / {int(gap < 0)} | 1 |\n")
