@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from latentnas.benchmarks import get_benchmark
 from latentnas.errors import InvalidArgumentError
 from latentnas.evaluation.ranks import table_ranks
-from latentnas.evaluation.record import RunRecord
+from latentnas.evaluation.record import REGRET_DECIMALS, RunRecord
 from latentnas.evaluation.runs import TOP_FRACTION
 
 #: The budgets of :func:`budget_table` by default (those beyond a record's budget are left out).
@@ -37,7 +37,10 @@ def ranks_at(record: RunRecord, budgets: Sequence[int]) -> dict[int, float]:
     optimum = get_benchmark(record.benchmark).stats(record.dataset).best.valid
     ranks = table_ranks(record.benchmark, record.dataset)
     by_query = {p.query: p for p in record.curve}
-    return {b: ranks.valid_top_percent(optimum - by_query[b].valid_regret) for b in budgets if b in by_query}
+    # A curve read back from curves.csv keeps its regrets to REGRET_DECIMALS: half a unit up keeps the architecture
+    # found from being counted as better than itself (table accuracies lie much further apart than that).
+    slack = 0.5 * 10 ** -REGRET_DECIMALS
+    return {b: ranks.valid_top_percent(optimum - by_query[b].valid_regret + slack) for b in budgets if b in by_query}
 
 
 def queries_to(record: RunRecord, what: str) -> float:

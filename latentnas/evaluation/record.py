@@ -185,6 +185,11 @@ def read_runs(*paths: str | Path, curves: Sequence[str | Path] = ()) -> list[Run
     return [replace(r, curve=points[r.key]) if r.key in points else r for r in records]
 
 
+#: Decimals a curve's validation regret keeps in ``curves.csv``: a value read back from it is within half a unit of
+#: the last of them (see :func:`latentnas.evaluation.budgets.ranks_at`).
+REGRET_DECIMALS = 4
+
+
 def write_curves(path: str | Path, records: Iterable[RunRecord]) -> Path:
     """Writes every record's curve to ``path`` (gzipped when it ends in ``.gz``); returns the path."""
     path = Path(path)
@@ -195,7 +200,7 @@ def write_curves(path: str | Path, records: Iterable[RunRecord]) -> Path:
             for p in r.curve:
                 # NOTE: rounded (runs.csv keeps exact figures): curves are for plots, and a hundred times longer.
                 writer.writerow([r.dataset, r.sampler, r.seed, p.query, _rounded(p.test_at_best_valid, 4),
-                                 f"{p.valid_regret:.4f}", _rounded(p.simulated_seconds, 2)])
+                                 f"{p.valid_regret:.{REGRET_DECIMALS}f}", _rounded(p.simulated_seconds, 2)])
     return path
 
 
