@@ -71,3 +71,10 @@ def test_a_curve_read_back_from_its_file_gives_the_same_ranks(tmp_path: Path) ->
     assert back[-1].valid_regret != record.curve[-1].valid_regret  # rounded on the way
     exact = table_ranks("nasbench-graph", "citeseer").valid_top_percent(found)
     assert ranks_at(record, (10,)) == ranks_at(replace(record, curve=back), (10,)) == {10: exact}
+
+
+def test_ties_in_the_15th_digit_share_the_better_rank() -> None:
+    valid = sorted({e.valid for e in get_benchmark("nasbench-graph").records("citeseer").values()}, reverse=True)
+    low, high = next((a, b) for b, a in zip(valid, valid[1:]) if b - a < 1e-9)
+    ranks = table_ranks("nasbench-graph", "citeseer")
+    assert low < high and ranks.valid_top_percent(low) == ranks.valid_top_percent(high)
