@@ -3,7 +3,9 @@
 A worker killed mid-trial leaves its trial RUNNING. Each running trial therefore beats (Optuna's heartbeat on RDB
 storages; a trial system attr on the others, which have none), names its worker (``host:pid``), and
 :func:`fail_interrupted_trials` fails the trials whose heartbeat stopped for ``grace_period`` seconds, or whose worker
-on this machine is gone, and queues each architecture again (Optuna's ``RetryHeartbeatStaleTrialCallback``).
+on this machine is gone, and queues each architecture again (Optuna's ``RetryHeartbeatStaleTrialCallback``). A worker
+stopped by an interrupt (Ctrl-C, SIGTERM) fails its own trial the same way before it exits
+(:func:`fail_interrupted`): an interrupted trial is FAIL without a ``fail_reason`` and names its worker.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from optuna.exceptions import UpdateFinishedTrialError
 from optuna.trial import FrozenTrial, TrialState
 
 from latentnas.errors import first_line
-from latentnas.records import FAIL_ATTR
+from latentnas.records import FAIL_ATTR, KEY_ATTR
 
 logger = logging.getLogger(__name__)
 
@@ -195,12 +197,9 @@ def fail_interrupted_trials(study: optuna.Study) -> list[FrozenTrial]:
     for trial in running.values():
         if not is_interrupted(trial, storage, now=now):
             continue
-        try:
-            if not storage.set_trial_state_values(trial._trial_id, state=TrialState.FAIL):
-                continue
-        except UpdateFinishedTrialError:  # another worker failed it, or it finished meanwhile
+        frozen = _fail(storage, trial._trial_id)
+        if frozen is None:
             continue
-        frozen = copy.deepcopy(storage.get_trial(trial._trial_id))
         failed.append(frozen)
         if retry is not None:
             retry(study, frozen)
@@ -216,3 +215,36 @@ def fail_interrupted_trials(study: optuna.Study) -> list[FrozenTrial]:
         logger.info("trial %d was interrupted (worker %s); its architecture is queued again", trial.number,
                     trial.system_attrs.get(WORKER_ATTR, "unknown"))
     return failed
+
+
+def fail_interrupted(study: optuna.Study, trial_id: int) -> FrozenTrial | None:
+    """Fails this worker's RUNNING trial ``trial_id`` when an interrupt (or an error) stops its search, as
+    :func:`fail_interrupted_trials` would once the worker is gone, so that nobody waits for the grace period: it names
+    its worker, has no ``fail_reason``, and its architecture is queued again through the storage's retry callback.
+    A trial stopped before it named its architecture (while the sampler proposed) is not queued: the next proposal
+    takes its place.
+
+    Returns:
+        The failed trial; ``None`` where it had finished (told, or failed by another worker).
+    """
+    storage = study._storage
+    try:
+        if WORKER_ATTR not in storage.get_trial(trial_id).system_attrs:  # its heartbeat had not started
+            storage.set_trial_system_attr(trial_id, WORKER_ATTR, worker_name())
+    except UpdateFinishedTrialError:
+        return None
+    frozen = _fail(storage, trial_id)
+    retry = _retry_of(storage)
+    if frozen is not None and retry is not None and KEY_ATTR in frozen.user_attrs:
+        retry(study, frozen)
+    return frozen
+
+
+def _fail(storage: optuna.storages.BaseStorage, trial_id: int) -> FrozenTrial | None:
+    """Sets RUNNING trial ``trial_id`` FAIL; ``None`` where it had finished (told, or failed by another worker)."""
+    try:
+        if not storage.set_trial_state_values(trial_id, state=TrialState.FAIL):
+            return None
+    except UpdateFinishedTrialError:
+        return None
+    return copy.deepcopy(storage.get_trial(trial_id))

@@ -10,15 +10,21 @@ new trial of it reports the pruned trial's intermediate values again, at no cost
 Costs: each trial's ``cost_seconds`` user attr (simulated seconds from a table, or seconds of training) is what it
 paid; pruned trials pay for what they evaluated before they were stopped, duplicates pay nothing. A search may be
 budgeted in unique architectures, in paid seconds, or both.
+
+Interrupts: a search stopped by Ctrl-C (``KeyboardInterrupt``), by SIGTERM raised as an exception, or by an error
+fails its trial in flight as interrupted (:func:`latentnas.heartbeat.fail_interrupted`) before the exception goes on:
+it leaves no RUNNING trial behind, and a rerun starts at once, from the true count.
 """
 
 from __future__ import annotations
 
 import logging
 import math
+import signal
 import time
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 import optuna
 from optuna.exceptions import UpdateFinishedTrialError
@@ -26,7 +32,7 @@ from optuna.trial import FrozenTrial, TrialState
 
 from latentnas.claims import NOT_EVALUATED_ATTR, Progress, claim
 from latentnas.errors import InvalidArchitectureError, InvalidArgumentError
-from latentnas.heartbeat import TrialHeartbeat, fail_interrupted_trials
+from latentnas.heartbeat import TrialHeartbeat, fail_interrupted, fail_interrupted_trials
 from latentnas.objectives import Objective
 from latentnas.records import ARCH_ATTR, DUPLICATE_ATTR, FAIL_ATTR, KEY_ATTR
 from latentnas.results import (
@@ -83,7 +89,6 @@ def run_search(
         raise InvalidArgumentError(f"n_unique must be positive, got {n_unique}")
     if max_cost_seconds is not None and not max_cost_seconds > 0:
         raise InvalidArgumentError(f"max_cost_seconds must be positive, got {max_cost_seconds}")
-    distributions = objective.space.distributions()
     told = Told.of(study)
     shared = is_shared(study)
     # A study only this process sees needs no claims: what it evaluated is all there is.
@@ -109,32 +114,82 @@ def run_search(
             if len(progress.done | progress.running) >= n_unique and not progress.queued:
                 time.sleep(poll_interval)  # the last architectures are being evaluated elsewhere
                 continue
-        with warnings.catch_warnings():
-            # NOTE: Optuna warns that its heartbeat is meant for study.optimize; TrialHeartbeat beats for ask and tell.
-            warnings.filterwarnings("ignore", message="Heartbeat of storage is supposed", category=UserWarning)
-            trial = study.ask(distributions)
+        frozen = _ask_and_run(study, objective, told, seen=seen, pruned=pruned, n_unique=n_unique,
+                              poll_interval=poll_interval)
         asked += 1
         if seen is not None:
-            frozen = _run_trial(study, trial, objective, told, seen=seen, pruned=pruned, n_unique=n_unique,
-                                poll_interval=poll_interval)
             unique = len(seen)
             paid += paid_seconds([frozen])
         else:
-            try:
-                with TrialHeartbeat(study, trial):
-                    frozen = _run_trial(study, trial, objective, told, seen=None, pruned=None, n_unique=n_unique,
-                                        poll_interval=poll_interval)
-            except (UpdateFinishedTrialError, ValueError):
-                # Its heartbeat stopped for longer than the grace period (a stalled worker), so another worker failed
-                # it and queued its architecture again; this result is dropped.
-                frozen = study._storage.get_trial(trial._trial_id)
-                if frozen.state != TrialState.FAIL:
-                    raise
-                logger.warning("trial %d was failed by another worker while running here", trial.number)
             unique = len(Progress.of(study).done)
         if callback:
             callback(frozen, unique)
     return summarize(study)
+
+
+def _ask_and_run(
+    study: optuna.Study,
+    objective: Objective,
+    told: Told,
+    *,
+    seen: dict[str, FrozenTrial] | None,
+    pruned: dict[str, FrozenTrial] | None,
+    n_unique: int,
+    poll_interval: float,
+) -> FrozenTrial:
+    """Asks for a trial, has the sampler propose its architecture and runs it; a trial that an interrupt or an error
+    stops is failed as interrupted before the exception goes on."""
+    trial: optuna.Trial | None = None
+    try:
+        with _interrupts_held(), warnings.catch_warnings():
+            # NOTE: Optuna warns that its heartbeat is meant for study.optimize; TrialHeartbeat beats for ask and tell.
+            warnings.filterwarnings("ignore", message="Heartbeat of storage is supposed", category=UserWarning)
+            trial = study.ask()
+        _propose(trial, objective)
+        if seen is not None:
+            return _run_trial(study, trial, objective, told, seen=seen, pruned=pruned, n_unique=n_unique,
+                              poll_interval=poll_interval)
+        try:
+            with TrialHeartbeat(study, trial):
+                return _run_trial(study, trial, objective, told, seen=None, pruned=None, n_unique=n_unique,
+                                  poll_interval=poll_interval)
+        except (UpdateFinishedTrialError, ValueError):
+            # Its heartbeat stopped for longer than the grace period (a stalled worker), so another worker failed it
+            # and queued its architecture again; this result is dropped.
+            frozen = study._storage.get_trial(trial._trial_id)
+            if frozen.state != TrialState.FAIL:
+                raise
+            logger.warning("trial %d was failed by another worker while running here", trial.number)
+            return frozen
+    except BaseException:
+        if trial is not None:
+            with _interrupts_held():  # a second Ctrl-C waits until the trial of the first is failed
+                fail_interrupted(study, trial._trial_id)
+        raise
+
+
+def _propose(trial: optuna.Trial, objective: Objective) -> None:
+    """Has the study's sampler propose ``trial``'s architecture: suggests each param of the space, as
+    ``study.ask(distributions)`` does."""
+    for name, distribution in objective.space.distributions().items():
+        trial._suggest(name, distribution)
+
+
+@contextmanager
+def _interrupts_held() -> Iterator[None]:
+    """Holds SIGINT and SIGTERM back while the block runs (POSIX); one that comes meanwhile is raised as it ends.
+
+    ``study.ask()`` creates a trial before it returns it: an interrupt raised in between would leave a RUNNING trial
+    that nothing here knows of. Creating a trial is short; the proposal, which may take long, runs outside.
+    """
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
 
 
 def _run_trial(

@@ -1,8 +1,10 @@
-"""The search loop: duplicates told again, failures recorded, what a trial stores and what a search reports."""
+"""The search loop: duplicates told again, failures recorded, interrupts, what a trial stores and what a search
+reports."""
 
 from __future__ import annotations
 
 import math
+from pathlib import Path
 from typing import Any
 
 import optuna
@@ -11,7 +13,9 @@ from optuna.trial import TrialState
 
 from latentnas.benchmarks import Evaluation
 from latentnas.errors import InvalidArgumentError
+from latentnas.heartbeat import WORKER_ATTR, worker_name
 from latentnas.objectives import BenchmarkObjective
+from latentnas.records import FAIL_ATTR, KEY_ATTR
 from latentnas.results import summarize, unique_trials
 from latentnas.samplers import RandomArchitectureSampler
 from latentnas.search import run_search
@@ -186,3 +190,102 @@ def test_a_budget_of_paid_seconds_stops_the_search_after_the_trial_that_crosses_
     assert resumed.trials == 3
     with pytest.raises(InvalidArgumentError, match="^max_cost_seconds must be positive, got 0$"):
         run_search(study, nb201_objective, n_unique=5, max_cost_seconds=0)
+
+
+class InterruptOnce(RandomArchitectureSampler):
+    """Random search that raises KeyboardInterrupt, as Ctrl-C would, once: while it proposes for trial ``at``."""
+
+    def __init__(self, space: Any, *, at: int) -> None:
+        super().__init__(space, seed=0)
+        self.at: int | None = at
+
+    def sample_relative(self, study: Any, trial: Any, search_space: Any) -> dict[str, Any]:
+        if trial.number == self.at:
+            self.at = None
+            raise KeyboardInterrupt
+        return super().sample_relative(study, trial, search_space)
+
+
+def open_study(where: str, tmp_path: Path, space: Any, sampler: Any) -> optuna.Study:
+    """The study ``s`` in a SQLite file (several workers may share it) or in memory (this process alone)."""
+    storage: Any = f"sqlite:///{tmp_path}/s.db" if where == "sqlite" else optuna.storages.InMemoryStorage()
+    return create_study(space, sampler, storage=storage, study_name="s")
+
+
+@pytest.mark.parametrize("where", ["sqlite", "memory"])
+def test_an_interrupt_while_the_sampler_proposes_fails_that_trial_and_the_rerun_reaches_the_budget(
+        where: str, nb201_objective: BenchmarkObjective, tmp_path: Path) -> None:
+    space = nb201_objective.space
+    sampler = InterruptOnce(space, at=2)
+    study = open_study(where, tmp_path, space, sampler)
+    with pytest.raises(KeyboardInterrupt):
+        run_search(study, nb201_objective, n_unique=5)
+    assert [t.state for t in study.trials] == [TrialState.COMPLETE] * 2 + [TrialState.FAIL]
+    interrupted = study.trials[2]
+    assert interrupted.params == {} and FAIL_ATTR not in interrupted.user_attrs
+    assert interrupted.system_attrs[WORKER_ATTR] == worker_name()
+    assert summarize(study).interrupted == 1
+
+    result = run_search(study, nb201_objective, n_unique=5)
+    states = [t.state for t in study.trials]
+    assert states == [TrialState.COMPLETE] * 2 + [TrialState.FAIL] + [TrialState.COMPLETE] * 3  # nothing queued
+    assert (result.unique_evaluations, result.trials, result.interrupted, result.failures) == (5, 6, 1, 0)
+
+
+@pytest.mark.parametrize("during", ["evaluation", "tell"])
+def test_an_interrupt_while_a_trial_is_evaluated_or_told_queues_its_architecture_first_for_the_rerun(
+        during: str, nb201_objective: BenchmarkObjective, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    space = nb201_objective.space
+    study = open_study("sqlite", tmp_path, space, RandomArchitectureSampler(space, seed=0))
+    calls = [0]
+
+    def objective(arch: Any) -> Evaluation:
+        calls[0] += 1
+        if during == "evaluation" and calls[0] == 3:
+            raise KeyboardInterrupt
+        return nb201_objective(arch)
+
+    objective.space = space  # type: ignore[attr-defined]
+    tell = study.tell
+
+    def tell_interrupted(trial: Any, *args: Any, **kwargs: Any) -> Any:
+        if trial.number == 2:
+            raise KeyboardInterrupt  # before the result is stored
+        return tell(trial, *args, **kwargs)
+
+    if during == "tell":
+        monkeypatch.setattr(study, "tell", tell_interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        run_search(study, objective, n_unique=5)  # type: ignore[arg-type]
+    monkeypatch.undo()
+    assert [t.state for t in study.trials] == [TrialState.COMPLETE] * 2 + [TrialState.FAIL, TrialState.WAITING]
+    interrupted, queued = study.trials[2], study.trials[3]
+    assert FAIL_ATTR not in interrupted.user_attrs and interrupted.system_attrs[WORKER_ATTR] == worker_name()
+    assert queued.params == interrupted.params and WORKER_ATTR not in queued.system_attrs
+
+    result = run_search(study, nb201_objective, n_unique=5)
+    assert [t.state for t in study.trials] == [TrialState.COMPLETE] * 2 + [TrialState.FAIL] + [TrialState.COMPLETE] * 3
+    assert study.trials[3].user_attrs[KEY_ATTR] == interrupted.user_attrs[KEY_ATTR]
+    assert (result.unique_evaluations, result.trials, result.interrupted, result.failures) == (5, 6, 1, 0)
+
+
+@pytest.mark.parametrize("where", ["sqlite", "memory"])
+def test_an_interrupt_once_a_trial_is_told_keeps_its_result(
+        where: str, nb201_objective: BenchmarkObjective, tmp_path: Path) -> None:
+    space = nb201_objective.space
+
+    class InterruptAfterTrial(RandomArchitectureSampler):
+        """Raises KeyboardInterrupt once, in ``after_trial`` of trial 2 (Optuna stores the trial's state all the same)."""
+
+        def after_trial(self, study: Any, trial: Any, state: Any, values: Any) -> None:
+            super().after_trial(study, trial, state, values)
+            if trial.number == 2 and state == TrialState.COMPLETE:
+                raise KeyboardInterrupt
+
+    study = open_study(where, tmp_path, space, InterruptAfterTrial(space, seed=0))
+    with pytest.raises(KeyboardInterrupt):
+        run_search(study, nb201_objective, n_unique=5)
+    assert [t.state for t in study.trials] == [TrialState.COMPLETE] * 3
+    result = run_search(create_study(space, RandomArchitectureSampler(space, seed=0), storage=study._storage,
+                                     study_name="s"), nb201_objective, n_unique=5)
+    assert (result.unique_evaluations, result.trials, result.interrupted) == (5, 5, 0)
