@@ -21,7 +21,9 @@ from __future__ import annotations
 import logging
 import math
 import signal
+import threading
 import time
+import traceback
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -161,8 +163,12 @@ def _ask_and_run(
                 raise
             logger.warning("trial %d was failed by another worker while running here", trial.number)
             return frozen
-    except BaseException:
+    except BaseException as stop:
         if trial is not None:
+            if not isinstance(stop, Exception):
+                # An interrupt in the middle of a storage call leaves its cursor (on SQLite, with its lock) to the
+                # traceback's frames: their locals go, so that the trial can be failed.
+                traceback.clear_frames(stop.__traceback__)
             with _interrupts_held():  # a second Ctrl-C waits until the trial of the first is failed
                 fail_interrupted(study, trial._trial_id)
         raise
@@ -177,19 +183,28 @@ def _propose(trial: optuna.Trial, objective: Objective) -> None:
 
 @contextmanager
 def _interrupts_held() -> Iterator[None]:
-    """Holds SIGINT and SIGTERM back while the block runs (POSIX); one that comes meanwhile is raised as it ends.
+    """Holds SIGINT and SIGTERM back while the block runs: one that comes meanwhile goes to its own handler as the
+    block ends (Python runs signal handlers in the main thread only; elsewhere there is nothing to hold).
 
     ``study.ask()`` creates a trial before it returns it: an interrupt raised in between would leave a RUNNING trial
-    that nothing here knows of. Creating a trial is short; the proposal, which may take long, runs outside.
+    that nothing here knows of. Creating a trial is short; the proposal, which may take long, runs outside. NOTE: the
+    handlers are swapped, not the signals blocked: a process-wide signal goes to any thread that does not block it.
     """
-    if not hasattr(signal, "pthread_sigmask"):
+    if threading.current_thread() is not threading.main_thread():
         yield
         return
-    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    came: list[int] = []
+    handlers = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
+    held = {s: h for s, h in handlers.items() if h not in (signal.SIG_IGN, None)}  # None: not set from Python
+    for s in held:
+        signal.signal(s, lambda signum, frame: came.append(signum))
     try:
         yield
     finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, held)
+        for s, handler in held.items():
+            signal.signal(s, handler)
+        if came:
+            signal.raise_signal(came[0])
 
 
 def _run_trial(

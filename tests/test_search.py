@@ -4,6 +4,7 @@ reports."""
 from __future__ import annotations
 
 import math
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -230,6 +231,27 @@ def test_an_interrupt_while_the_sampler_proposes_fails_that_trial_and_the_rerun_
     states = [t.state for t in study.trials]
     assert states == [TrialState.COMPLETE] * 2 + [TrialState.FAIL] + [TrialState.COMPLETE] * 3  # nothing queued
     assert (result.unique_evaluations, result.trials, result.interrupted, result.failures) == (5, 6, 1, 0)
+
+
+def test_an_interrupt_in_the_middle_of_a_storage_read_does_not_lock_its_trial_out(
+        nb201_objective: BenchmarkObjective, tmp_path: Path) -> None:
+    space = nb201_objective.space
+
+    class InterruptMidRead(RandomArchitectureSampler):
+        """Interrupted while it reads the study's SQLite file for trial 2, its cursor open, as by Ctrl-C inside a
+        storage call."""
+
+        def sample_relative(self, study: Any, trial: Any, search_space: Any) -> dict[str, Any]:
+            if trial.number == 2:
+                cursor = sqlite3.connect(tmp_path / "s.db").execute("SELECT * FROM trials")
+                cursor.fetchone()  # a read under way: SQLite holds its shared lock until the cursor goes
+                raise KeyboardInterrupt
+            return super().sample_relative(study, trial, search_space)
+
+    study = open_study("sqlite", tmp_path, space, InterruptMidRead(space, seed=0))
+    with pytest.raises(KeyboardInterrupt):
+        run_search(study, nb201_objective, n_unique=5)
+    assert [t.state for t in study.trials] == [TrialState.COMPLETE] * 2 + [TrialState.FAIL]
 
 
 @pytest.mark.parametrize("during", ["evaluation", "tell"])
