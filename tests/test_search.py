@@ -4,6 +4,8 @@ reports."""
 from __future__ import annotations
 
 import math
+import os
+import signal
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -231,6 +233,25 @@ def test_an_interrupt_while_the_sampler_proposes_fails_that_trial_and_the_rerun_
     states = [t.state for t in study.trials]
     assert states == [TrialState.COMPLETE] * 2 + [TrialState.FAIL] + [TrialState.COMPLETE] * 3  # nothing queued
     assert (result.unique_evaluations, result.trials, result.interrupted, result.failures) == (5, 6, 1, 0)
+
+
+def test_an_interrupt_while_a_trial_is_created_comes_once_the_trial_is_known(
+        nb201_objective: BenchmarkObjective, tmp_path: Path) -> None:
+    space = nb201_objective.space
+
+    class SignalledInAsk(RandomArchitectureSampler):
+        """Ctrl-C comes while ``study.ask()`` creates trial 2 (where Optuna calls ``before_trial``)."""
+
+        def before_trial(self, study: Any, trial: Any) -> None:
+            super().before_trial(study, trial)
+            if trial.number == 2:
+                os.kill(os.getpid(), signal.SIGINT)
+
+    study = open_study("sqlite", tmp_path, space, SignalledInAsk(space, seed=0))
+    with pytest.raises(KeyboardInterrupt):
+        run_search(study, nb201_objective, n_unique=5)
+    assert [t.state for t in study.trials] == [TrialState.COMPLETE] * 2 + [TrialState.FAIL]
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
 
 
 def test_an_interrupt_in_the_middle_of_a_storage_read_does_not_lock_its_trial_out(
