@@ -1,8 +1,9 @@
 """The ``latentnas`` command line.
 
-Bad input gets one line on stderr and exit status 2 (``--debug`` shows the traceback); ``--json`` prints one
-machine-readable object on stdout. The commands only parse, call the library and print: defaults and policies live
-with the library objects they belong to. One module per group of commands: :mod:`~latentnas.cli.search` (search,
+Bad input gets one line on stderr and exit status 2 (``--debug`` shows the traceback), Ctrl-C and SIGTERM one line
+and exit status 130 and 143 (:mod:`~latentnas.cli.interrupts`); ``--json`` prints one machine-readable object on
+stdout. The commands only parse, call the library and print: defaults and policies live with the library objects they
+belong to. One module per group of commands: :mod:`~latentnas.cli.search` (search,
 studies), :mod:`~latentnas.cli.compare` (compare), :mod:`~latentnas.cli.models` (spaces, benchmarks, export, pretrain, encoder-info) and
 :mod:`~latentnas.cli.report` (report).
 """
@@ -19,6 +20,7 @@ from typing import Any
 
 from latentnas import __version__
 from latentnas.cli import compare, models, report, search
+from latentnas.cli.interrupts import Interrupted, interrupts_raised
 from latentnas.cli.parsing import EXIT_USAGE, ArgumentParser, one_line, positive_int
 from latentnas.errors import LatentNASError
 
@@ -50,8 +52,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Runs the command line on ``argv`` (default: ``sys.argv[1:]``) and returns the exit status: 0, or 2 after one
-    line on stderr for bad input."""
+    """Runs the command line on ``argv`` (default: ``sys.argv[1:]``) and returns the exit status: 0; 2 after one
+    line on stderr for bad input; 130 (Ctrl-C) or 143 (SIGTERM) after one line saying where the command stopped."""
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
@@ -63,18 +65,25 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         optuna.logging.set_verbosity(optuna.logging.WARNING)
     try:
-        if getattr(args, "threads", None) is not None:
-            import torch  # NOTE: here, after parsing: `--help`, `--version` and usage errors import no torch.
+        with interrupts_raised():
+            if getattr(args, "threads", None) is not None:
+                import torch  # NOTE: here, after parsing: `--help`, `--version` and usage errors import no torch.
 
-            torch.set_num_threads(args.threads)
-        out = args.func(args)
-        if args.json:
-            print(json.dumps(out, default=str))
+                torch.set_num_threads(args.threads)
+            out = args.func(args)
+            if args.json:
+                print(json.dumps(out, default=str))
     except LatentNASError as err:
         if args.debug:
             raise
         print(f"latentnas {args.command}: error: {one_line(str(err))}", file=sys.stderr)
         return EXIT_USAGE
+    except KeyboardInterrupt as stop:
+        if args.debug:
+            raise
+        interrupted = stop if isinstance(stop, Interrupted) else Interrupted()
+        print(f"latentnas {args.command}: {one_line(str(interrupted))}", file=sys.stderr)
+        return interrupted.exit_status
     except BrokenPipeError:  # e.g. `latentnas studies | head`: the reader left; no traceback at exit either
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1

@@ -24,10 +24,12 @@ def table(rows: Sequence[Sequence[Any]], header: Sequence[str]) -> str:
     return "\n".join(lines)
 
 
-def progress(total: int, *, disable: bool, unit: str = "arch", desc: str = "unique architectures") -> Any:
+def progress(total: int, *, disable: bool, initial: int = 0, unit: str = "arch", desc: str = "unique architectures",
+             ) -> Any:
+    """A progress bar on stderr (``None`` where ``disable``), starting at ``initial`` (what a resumed study holds)."""
     if disable:
         return None
-    return tqdm(total=total or None, unit=unit, desc=desc, file=sys.stderr, leave=True)
+    return tqdm(total=total or None, initial=initial, unit=unit, desc=desc, file=sys.stderr, leave=True)
 
 
 def refuse(args: argparse.Namespace, names: Sequence[str], *, applies: str) -> None:

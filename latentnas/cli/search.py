@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from latentnas.cli._common import AddCommand, progress, table
+from latentnas.cli.interrupts import Interrupted
 from latentnas.cli.parsing import positive_int
 from latentnas.errors import InvalidArgumentError, StorageError
 
@@ -53,7 +54,7 @@ def either(names: list[str]) -> str:
 def cmd_search(args: argparse.Namespace) -> dict[str, Any]:
     # NOTE: imported when the command runs, so that `latentnas --help` and `--version` import no torch.
     from latentnas.assembly import assemble
-    from latentnas.results import pareto_trials, summarize
+    from latentnas.results import pareto_trials, summarize, unique_trials
 
     spec = search_spec(args)
     search = assemble(spec)
@@ -61,8 +62,8 @@ def cmd_search(args: argparse.Namespace) -> dict[str, Any]:
     if search.resumed.message() is not None:
         print(f"latentnas search: {search.resumed.message()}", file=sys.stderr)
 
-    bar = progress(spec.budget, disable=args.json or args.quiet)
     done = [search.resumed.done]
+    bar = progress(spec.budget, initial=min(done[0], spec.budget), disable=args.json or args.quiet)
 
     def on_trial(trial: Any, unique: int) -> None:
         if bar is not None and unique > done[0]:
@@ -75,11 +76,14 @@ def cmd_search(args: argparse.Namespace) -> dict[str, Any]:
             label = getattr(objective, "metric", "")  # accuracy, or a regression error (minimized)
             bar.set_postfix_str(f"best valid {label} {best:.4g}" if best is not None else "")
 
-    if bar is not None and done[0]:
-        bar.update(min(done[0], spec.budget))
-    result = search.run(callback=on_trial)
-    if bar is not None:
-        bar.close()
+    try:
+        result = search.run(callback=on_trial)
+    except KeyboardInterrupt as stop:  # Ctrl-C, or SIGTERM: the trial in flight is failed, the study can be resumed
+        raise Interrupted.of(stop, f"interrupted with {len(unique_trials(study))} of {spec.budget} architectures "
+                                   "evaluated; run the same command to resume") from stop
+    finally:
+        if bar is not None:
+            bar.close()
     out = {**result.to_dict(), "resumed": search.resumed.to_dict(), "constraints": list(spec.constraints)}
     if spec.several:
         out.update(front_output(spec, identity, result.pareto, json_only=args.json))
@@ -90,7 +94,8 @@ def cmd_search(args: argparse.Namespace) -> dict[str, Any]:
                     "fidelity": identity["fidelity"], "optimum_valid": stats.best.valid,
                     "optimum_test": stats.best.test, "regret_test": stats.test_regret(result.best_test)})
         rows = [(k, out[k]) for k in ("best_arch", "best_valid", "best_test", "optimum_test", "regret_test",
-                                      "unique_evaluations", "trials", "duplicates", "failures", "infeasible", "study")]
+                                      "unique_evaluations", "trials", "duplicates", "failures", "interrupted",
+                                      "infeasible", "study") if k != "interrupted" or out[k]]
         doing = f"on {identity['benchmark']}/{identity['dataset']}"
     else:  # training or scoring: what the objective was and where it ran
         out.update({"objective": spec.objective, **{k: identity[k] for k in ("dataset", "epochs", "proxy", "from_study",
@@ -103,8 +108,8 @@ def cmd_search(args: argparse.Namespace) -> dict[str, Any]:
                         "direction": trained.direction, "split": trained.split.to_dict()})
         rows = [(k, out[k]) for k in ("best_arch", "best_valid", "best_test")]
         rows += [("metric", f"{trained.metric} ({trained.direction}d)")] if trained is not None else []  # "mae (minimized)"
-        rows += [(k, out[k]) for k in ("unique_evaluations", "trials", "failures", "infeasible", "device", "study")
-                 if k in out]
+        rows += [(k, out[k]) for k in ("unique_evaluations", "trials", "failures", "interrupted", "infeasible", "device",
+                                       "study") if k in out and (k != "interrupted" or out[k])]
         rows += [("split", trained.split.describe())] if trained is not None else []
         doing = (f"training on {out['dataset']}" if trained is not None else
                  f"with --objective {spec.objective}" + (f" on {out['dataset']}" if "dataset" in out else ""))

@@ -1,14 +1,24 @@
-"""``latentnas search``, ``studies`` and a search on your own graphs (``--data PATH``)."""
+"""``latentnas search``, ``studies``, a search on your own graphs (``--data PATH``), and a search stopped by Ctrl-C or
+SIGTERM."""
 
 from __future__ import annotations
 
 import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
+from typing import Any
 
 import optuna
 import pytest
+from optuna.trial import TrialState
 
 from latentnas.cli import main
+from tests.test_workers import ROOT
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -113,6 +123,82 @@ def test_latent_bo_trains_with_a_pruner(tmp_path: Path, capsys: pytest.CaptureFi
                                "--trials", "6", "--json")
     result = json.loads(out)
     assert code == 0 and result["unique_evaluations"] == 6 and result["pruned"] > 0
+
+
+# ----------------------------------------------------------------------------------------- Ctrl-C and SIGTERM
+@pytest.mark.parametrize(("signum", "status", "where"), [
+    pytest.param(signal.SIGINT, 130, "evaluation", id="SIGINT"),
+    pytest.param(signal.SIGTERM, 143, "evaluation", id="SIGTERM"),
+    pytest.param(signal.SIGTERM, 143, "finalizer", id="SIGTERM-in-a-finalizer"),
+])
+def test_a_search_stopped_by_a_signal_says_where_and_resumes_from_there(
+        signum: int, status: int, where: str, capsys: pytest.CaptureFixture[str], tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from latentnas.objectives import BenchmarkObjective
+    from latentnas.results import summarize
+
+    class Finalized:
+        def __del__(self) -> None:
+            os.kill(os.getpid(), signum)  # handled here, in a finalizer, which drops what the handler raises
+
+    lookup = BenchmarkObjective.__call__
+    calls = [0]
+
+    def signalled(self: BenchmarkObjective, arch: Any) -> Any:
+        calls[0] += 1
+        if calls[0] == 3 and where == "finalizer":
+            Finalized()
+            time.sleep(2)  # the interrupt comes again meanwhile
+        elif calls[0] == 3:
+            os.kill(os.getpid(), signum)  # handled in the main thread at its next instruction, as from outside
+        return lookup(self, arch)
+
+    monkeypatch.setattr(BenchmarkObjective, "__call__", signalled)
+    code, out, err = run(capsys, *[a for a in search(tmp_path, "--study", "s") if a != "--json"], "--quiet")
+    assert (code, out) == (status, "")
+    assert err == "latentnas search: interrupted with 2 of 6 architectures evaluated; run the same command to resume\n"
+    assert signal.getsignal(signal.SIGTERM) == signal.SIG_DFL
+    monkeypatch.undo()
+    code, out, err = run(capsys, *[a for a in search(tmp_path, "--study", "s") if a != "--json"])
+    resumed, bar = err.split("\n")[:2]
+    assert (code, resumed) == (0, "latentnas search: resumed: 2 of 6 done")
+    assert "| 2/6 [" in bar.split("\r")[1]  # the bar's first frame: what the study holds
+    assert re.search(r"^unique_evaluations +6$", out, re.M) and re.search(r"^interrupted +1$", out, re.M)
+    result = summarize(optuna.load_study(study_name="s", storage=f"sqlite:///{tmp_path}/runs.db"))
+    assert (result.unique_evaluations, result.trials, result.interrupted, result.failures) == (6, 7, 1, 0)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("signum", "status"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)], ids=["SIGINT", "SIGTERM"])
+def test_a_search_process_stopped_by_a_signal_leaves_no_running_trial(signum: int, status: int, tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path}/s.db"
+    argv = [sys.executable, "-m", "latentnas.cli", "search", "--benchmark", "nasbench201", "--dataset", "cifar10",
+            "--trials", "5000", "--seed", "0", "--threads", "1", "--storage", url, "--study", "s", "--quiet"]
+    worker = subprocess.Popen(argv, cwd=ROOT, env={**os.environ, "LATENTNAS_HOME": str(tmp_path)}, text=True,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+
+    def completed() -> int:
+        try:
+            return len(optuna.load_study(study_name="s", storage=url).get_trials(states=(TrialState.COMPLETE,)))
+        except KeyError:  # not created yet
+            return 0
+
+    deadline = time.monotonic() + 120
+    while completed() < 1 and worker.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    os.kill(worker.pid, signum)
+    try:
+        out, err = worker.communicate(timeout=120)
+    finally:
+        worker.kill()  # nothing once it has exited
+    assert (worker.returncode, out) == (status, ""), err[-2000:]
+    [line] = err.splitlines()
+    found = re.fullmatch(r"latentnas search: interrupted with (\d+) of 5000 architectures evaluated; run the same "
+                         r"command to resume", line)
+    assert found is not None, line
+    trials = optuna.load_study(study_name="s", storage=url).trials
+    assert TrialState.RUNNING not in {t.state for t in trials}
+    assert int(found[1]) == sum(t.state == TrialState.COMPLETE for t in trials) >= 1
 
 
 # ----------------------------------------------------------------------------------------- your own data (--data)
