@@ -15,10 +15,7 @@ RECORDS = Path(__file__).parents[2] / "docs" / "results"
 #: GP or its proposals, so a rerun now would measure code about to change). Each says what it lacks; a record rerun
 #: (or removed) leaves this list, which the last test enforces.
 TO_RERUN_AFTER_LATENT_BO: dict[str, str] = {
-    "overhead": "latent BO's proposal seconds by observations: data not kept, commit not recorded",
-    "proposal-threads": "latent BO's proposal seconds by torch threads: the script printed only the table",
     "real-search-cora": "latent BO against random search with real training: runs not kept, commit not recorded",
-    "workers-nasbench201": "latent BO and random search on several workers: the script printed only the table",
 }
 
 FOLDERS = sorted(p.name for p in RECORDS.iterdir() if p.is_dir())
