@@ -80,8 +80,8 @@ def test_every_third_party_import_of_the_package_is_declared() -> None:
     # The contract suites run under pytest, which latentnas itself does not need.
     assert distributions(third_party_imports(suites)) - required == {"pytest"}
     assert "pytest" in extras["dev"]
-    # Nothing is required that the package does not import, but numpy: Tensor.numpy() needs it, torch does not.
-    assert required - library == {"numpy"}
+    # Nothing is required that the package does not import (numpy: the paired bootstrap, and Tensor.numpy()).
+    assert required - library == set()
 
 
 def test_what_only_the_scripts_import_is_their_extra_which_dev_includes() -> None:
