@@ -45,7 +45,7 @@ class CanonicalSamples(Strategy):
 
     Uniform over *classes*, not encodings: a class with many isomorphic encodings is no likelier than one with a
     single encoding (on NB201 many encodings of poor cells collapse into few classes, where a ``none`` op cuts a
-    path; measured in ``docs/results/budget-nasbench201/README.md``).
+    path). The designs compared before this one was chosen: ``docs/results/budget-nasbench-graph/README.md``.
 
     Args:
         surrogate: Gives the finite space's pool (:meth:`~latentnas.surrogate.LatentSurrogate.pool`).
