@@ -37,25 +37,13 @@ from latentnas.errors import InvalidArchitectureError, InvalidArgumentError
 from latentnas.heartbeat import TrialHeartbeat, fail_interrupted, fail_interrupted_trials
 from latentnas.objectives import Objective
 from latentnas.records import ARCH_ATTR, DUPLICATE_ATTR, FAIL_ATTR, KEY_ATTR
-from latentnas.results import (
-    COST_ATTR,
-    SearchResult,
-    Told,
-    is_feasible,
-    paid_seconds,
-    pareto_trials,
-    pruned_trials,
-    summarize,
-    unique_trials,
-)
+from latentnas.results import COST_ATTR, SearchResult, Told, paid_seconds, pruned_trials, summarize, unique_trials
 from latentnas.storage import is_shared
 
 logger = logging.getLogger(__name__)
 
-# NOTE: what a searched study holds lives in latentnas.results; the names are kept here for the code that reads
-# them beside run_search.
-__all__ = ["COST_ATTR", "SearchResult", "Told", "is_feasible", "paid_seconds", "pareto_trials", "pruned_trials",
-           "run_search", "summarize", "unique_trials"]
+__all__ = ["run_search"]
+
 
 def run_search(
     study: optuna.Study,

@@ -3,7 +3,7 @@ the found Pareto front, the table's optimum and exact front where the study sear
 
 :func:`analyze` reads any study written by ``latentnas search`` or by :func:`latentnas.study.create_study` and
 :func:`~latentnas.study.run_search`, on any storage, finished or still running. Only completed trials of new
-architectures count (as :func:`latentnas.search.unique_trials`: duplicates, failed, pruned and running trials do not);
+architectures count (as :func:`latentnas.results.unique_trials`: duplicates, failed, pruned and running trials do not);
 running ones are listed as pending. Plotting lives in :mod:`latentnas.evaluation.study_figures`.
 """
 
